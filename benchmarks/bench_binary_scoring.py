@@ -1,0 +1,97 @@
+"""Speed of the ``binary`` reward against a naive per-sample parse-and-verify loop, in one run.
+
+Builds MATH-style completions from MATH-500 (several samples per problem, as a GRPO group: the
+right answer in varied surface forms, or one of a few wrong answers), then scores them
+
+- naively: for each completion, extract its answer, parse the reference, parse the answer, verify;
+- with rewardlab: ``BinaryCorrectness`` (each reference parsed once per worker, identical pairs
+  verified once, a process pool), started cold inside the timed region.
+
+Both must give identical labels. Prints both times and the speed-up.
+
+    python benchmarks/bench_binary_scoring.py --samples-per-problem 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+from math_verify import parse, verify
+
+from rewardlab.answers.extraction import extract_answer
+from rewardlab.rewards import BinaryCorrectness
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "math500" / "test.json"
+
+_RIGHT_FORMS = ["So the final answer is \\boxed{{{a}}}.", "Therefore \\boxed{{{a}}}", "The answer is ${a}$.",
+                "We conclude: \\boxed{{ {a} }}"]
+
+
+def make_completions(golds: list[str], per_problem: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    """(completions, references): each problem's group mixes right answers and a few recurring wrong ones."""
+    rng = random.Random(seed)
+    completions, references = [], []
+    for i, gold in enumerate(golds):
+        distractors = [golds[(i + k) % len(golds)] for k in (1, 7)] + [str(rng.randint(0, 99))]
+        for _ in range(per_problem):
+            answer = gold if rng.random() < 0.45 else rng.choice(distractors)
+            steps = " ".join(f"step {k}: {rng.randint(2, 99)} * {rng.randint(2, 9)}." for k in range(rng.randint(2, 8)))
+            completions.append(f"Let us think. {steps} " + rng.choice(_RIGHT_FORMS).format(a=answer))
+            references.append(gold)
+    return completions, references
+
+
+def naive(completions: list[str], references: list[str]) -> list[float]:
+    scores = []
+    for completion, reference in zip(completions, references, strict=True):
+        found = extract_answer(completion)
+        gold = parse("\\boxed{" + reference + "}")
+        pred = parse("\\boxed{" + found.answer + "}") if found else []
+        scores.append(float(bool(gold and pred and verify(gold, pred))))
+    return scores
+
+
+def rewardlab_binary(completions: list[str], references: list[str], workers: int) -> list[float | None]:
+    reward = BinaryCorrectness(workers=workers)
+    try:
+        return reward(prompts=[""] * len(completions), completions=completions, answer=references)
+    finally:
+        reward.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="MATH-500 test.json")
+    parser.add_argument("--samples-per-problem", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+
+    golds = [row["answer"] for row in json.loads(Path(args.data).read_text())]
+    completions, references = make_completions(golds, args.samples_per_problem)
+    distinct = len(set(zip((extract_answer(c).answer for c in completions), references, strict=True)))
+    print(f"{len(completions)} completions over {len(golds)} problems; {distinct} distinct (answer, reference) pairs; "
+          f"{os.cpu_count()} CPUs")
+
+    start = time.perf_counter()
+    fast = rewardlab_binary(completions, references, args.workers)
+    t_fast = time.perf_counter() - start
+    start = time.perf_counter()
+    slow = naive(completions, references)
+    t_slow = time.perf_counter() - start
+
+    mismatches = sum(a != b for a, b in zip(fast, slow, strict=True))
+    print(f"naive parse-and-verify loop: {t_slow:7.2f} s  ({len(completions) / t_slow:6.1f} completions/s)")
+    rate = len(completions) / t_fast
+    print(f"rewardlab binary, {args.workers} workers: {t_fast:7.2f} s  ({rate:6.1f} completions/s)")
+    print(f"speed-up: {t_slow / t_fast:.2f}x   label mismatches: {mismatches}   accuracy: {sum(slow) / len(slow):.3f}")
+    if mismatches:
+        raise SystemExit("labels differ between the naive loop and rewardlab")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""A small process pool with a hard per-item deadline, for verifiers that may hang.
+
+math-verify bounds its own time with ``signal.alarm``, which only works in a main thread and
+cannot interrupt C code (a big-integer power such as ``9^{9^{9^9}}``). Here every item runs in a
+worker process that reports after each item; a worker that stays silent past the deadline is
+killed and replaced, the item it held is reported as timed out, and the rest of its task is
+handed to another worker. Nothing is lost and nothing hangs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+# A task: a key shared by its items (for example a reference answer) and the items themselves.
+Task = tuple[Any, Sequence[Any]]
+# The worker function: (key, items, report) where report(position, result) is called per item.
+WorkFn = Callable[[Any, Sequence[Any], Callable[[int, Any], None]], None]
+
+TIMED_OUT = object()
+
+
+def _worker_loop(conn: Connection, work: WorkFn) -> None:
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        task_id, key, items = message
+        work(key, items, lambda position, result, task=task_id: conn.send((task, position, result)))
+        conn.send((task_id, None, None))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    task: tuple[int, int] | None = None  # (task id, offset of the task's first item in the original task)
+    last_heard: float = 0.0
+
+
+@dataclass
+class DeadlinePool:
+    """Run ``work`` over tasks in ``n_workers`` processes, each item within ``deadline`` seconds."""
+
+    work: WorkFn
+    n_workers: int = 2
+    deadline: float = 10.0
+    _workers: list[_Worker] = field(default_factory=list, init=False, repr=False)
+    _context: Any = field(default=None, init=False, repr=False)
+
+    def _spawn(self) -> _Worker:
+        if self._context is None:
+            methods = mp.get_all_start_methods()
+            self._context = mp.get_context("fork" if "fork" in methods else "spawn")
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_worker_loop, args=(child, self.work), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _kill(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+        self._workers.remove(worker)
+
+    def run(self, tasks: Sequence[Task]) -> list[list[Any]]:
+        """Results per task, item by item; an item past its deadline gives ``TIMED_OUT``."""
+        results: list[list[Any]] = [[TIMED_OUT] * len(items) for _, items in tasks]
+        pending: deque[tuple[int, int]] = deque((i, 0) for i, (_, items) in enumerate(tasks) if items)
+        while len(self._workers) < min(self.n_workers, len(pending)):
+            self._workers.append(self._spawn())
+        busy: dict[Connection, _Worker] = {}
+        while pending or busy:
+            for worker in [w for w in self._workers if w.task is None]:
+                if not pending:
+                    break
+                task_id, offset = pending.popleft()
+                key, items = tasks[task_id]
+                worker.conn.send((task_id, key, list(items[offset:])))
+                worker.task, worker.last_heard = (task_id, offset), time.monotonic()
+                busy[worker.conn] = worker
+            oldest = min(w.last_heard for w in busy.values())
+            ready = wait(list(busy), timeout=max(0.0, oldest + self.deadline - time.monotonic()))
+            for conn in ready:
+                worker = busy[conn]
+                try:
+                    task_id, position, result = conn.recv()
+                except (EOFError, OSError):
+                    self._fail_current(worker, results, pending, busy)
+                    continue
+                worker.last_heard = time.monotonic()
+                if position is None:
+                    worker.task = None
+                    del busy[conn]
+                else:
+                    results[task_id][worker.task[1] + position] = result
+            now = time.monotonic()
+            for worker in [w for w in busy.values() if now - w.last_heard > self.deadline]:
+                self._fail_current(worker, results, pending, busy)
+        return results
+
+    def _fail_current(self, worker: _Worker, results: list[list[Any]], pending: deque, busy: dict) -> None:
+        """Kill a silent or dead worker; its current item times out and the rest of its task is requeued."""
+        task_id, offset = worker.task
+        done = offset
+        while done < len(results[task_id]) and results[task_id][done] is not TIMED_OUT:
+            done += 1
+        # `done` is the item it was stuck on (it stays TIMED_OUT); the items after it go back in the queue.
+        if done + 1 < len(results[task_id]):
+            pending.appendleft((task_id, done + 1))
+        del busy[worker.conn]
+        self._kill(worker)
+        self._workers.append(self._spawn())
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in list(self._workers):
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.process.join(timeout=1)
+            if worker.process.is_alive():
+                worker.process.kill()
+            worker.conn.close()
+        self._workers.clear()

@@ -1,0 +1,181 @@
+"""Accuracy over samples and over groups of samples: mean accuracy, pass@k, maj@k.
+
+Pure functions over sequences (or numpy arrays). ``None`` and NaN mean "missing": a sample that
+could not be scored is left out of every mean rather than counted as wrong. Also holds the two
+missing-value helpers (:func:`to_float_array`, :func:`complete_pairs`) the other metric modules share.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+class InsufficientSamplesError(ValueError):
+    """No group has the ``k`` samples a group metric (pass@k, maj@k) needs."""
+
+
+def to_float_array(values: Iterable[float | bool | None]) -> FloatArray:
+    """A 1-D float64 array of ``values`` with ``None`` written as NaN (bools become 0.0 / 1.0)."""
+    return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def complete_pairs(first: Iterable[float | bool | None], second: Iterable[float | bool | None],
+                   names: tuple[str, str] = ("first", "second")) -> tuple[FloatArray, FloatArray]:
+    """The pairs ``(first[i], second[i])`` where neither is ``None`` nor NaN, as two float arrays.
+
+    Raises:
+        ValueError: when the two sequences differ in length (``names`` label them in the message).
+    """
+    a, b = to_float_array(first), to_float_array(second)
+    if a.shape != b.shape:
+        raise ValueError(f"{names[0]} and {names[1]} must have the same length, got {a.size} and {b.size}")
+    keep = ~(np.isnan(a) | np.isnan(b))
+    return a[keep], b[keep]
+
+
+def mean_available(values: Iterable[float | bool | None]) -> float:
+    """Mean of the entries that are neither ``None`` nor NaN; NaN when there are none.
+
+    .. math:: \\bar v = \\frac{1}{|A|} \\sum_{i \\in A} v_i, \\quad A = \\{i : v_i \\text{ available}\\}
+    """
+    array = to_float_array(values)
+    array = array[~np.isnan(array)]
+    return float(array.mean()) if array.size else math.nan
+
+
+def mean_accuracy(correct: Iterable[bool | float | None]) -> float:
+    """Fraction of scorable samples that are correct.
+
+    .. math:: \\text{acc} = \\frac{1}{|A|} \\sum_{i \\in A} \\mathbb{1}[\\text{correct}_i]
+
+    ``A`` holds the samples whose correctness is known: ``None`` and NaN entries are ignored.
+    Returns NaN when nothing is scorable.
+    """
+    return mean_available(correct)
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased estimator of pass@k from ``n`` samples of which ``c`` are correct.
+
+    .. math:: \\text{pass@}k = 1 - \\binom{n-c}{k} \\Big/ \\binom{n}{k}
+              = 1 - \\prod_{i=n-c+1}^{n} \\left(1 - \\frac{k}{i}\\right)
+
+    The product form (Chen et al. 2021, "Evaluating Large Language Models Trained on Code"; also
+    used by the NSR paper, Zhu et al. 2025) avoids huge binomials. It is 1 when ``n - c < k``.
+
+    Raises:
+        ValueError: unless ``0 <= c <= n`` and ``1 <= k <= n``.
+    """
+    if not 0 <= c <= n:
+        raise ValueError(f"pass@k needs 0 <= c <= n, got n={n}, c={c}")
+    if not 1 <= k <= n:
+        raise ValueError(f"pass@k needs 1 <= k <= n, got n={n}, k={k}")
+    if n - c < k:
+        return 1.0
+    return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1, dtype=np.float64)))
+
+
+def _missing(value: bool | float | None) -> bool:
+    """``None`` or NaN."""
+    return value is None or math.isnan(float(value))
+
+
+def _scorable(group: Iterable[bool | float | None]) -> list[bool]:
+    """The known correctness values of a group (``None`` and NaN dropped)."""
+    return [bool(v) for v in group if not _missing(v)]
+
+
+def _check_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+
+
+def mean_pass_at_k(correct_per_group: Sequence[Sequence[bool | None]], k: int) -> float:
+    """Mean of :func:`pass_at_k` over the groups (one group per prompt) that have at least ``k`` samples.
+
+    .. math:: \\overline{\\text{pass@}k} = \\frac{1}{|G_k|} \\sum_{g \\in G_k} \\text{pass@}k(n_g, c_g),
+              \\quad G_k = \\{g : n_g \\ge k\\}
+
+    ``n_g`` counts the scorable samples of group ``g`` (``None`` entries are dropped) and ``c_g`` the
+    correct ones.
+
+    Raises:
+        InsufficientSamplesError: (a ``ValueError``) when no group has ``k`` scorable samples.
+    """
+    _check_k(k)
+    estimates = []
+    for group in correct_per_group:
+        known = _scorable(group)
+        if len(known) >= k:
+            estimates.append(pass_at_k(len(known), sum(known), k))
+    if not estimates:
+        raise InsufficientSamplesError(
+            f"pass@{k} needs a group with at least {k} scorable samples; the largest has "
+            f"{max((len(_scorable(g)) for g in correct_per_group), default=0)}")
+    return float(np.mean(estimates))
+
+
+def majority_answer(answers: Sequence[Hashable | None]) -> Hashable | None:
+    """The most frequent non-``None`` answer, ties going to the one seen first; ``None`` if nobody votes."""
+    counts: dict[Hashable, int] = {}
+    for answer in answers:
+        if answer is not None:
+            counts[answer] = counts.get(answer, 0) + 1
+    if not counts:
+        return None
+    best = max(counts.values())
+    return next(answer for answer, count in counts.items() if count == best)  # dicts keep first-seen order
+
+
+def _majority_correct(answers: Sequence[Hashable | None], correct: Sequence[bool | None]) -> bool | None:
+    """Whether the majority answer is correct; ``None`` when that cannot be known."""
+    winner = majority_answer(answers)
+    if winner is None:
+        return False  # no answer at all: the vote fails
+    verdicts = [c for a, c in zip(answers, correct, strict=True) if a == winner and not _missing(c)]
+    return any(bool(c) for c in verdicts) if verdicts else None
+
+
+def maj_at_k(answers_per_group: Sequence[Sequence[Hashable | None]],
+             correct_per_group: Sequence[Sequence[bool | None]], k: int) -> float:
+    """Majority-vote accuracy over the first ``k`` samples of each group (self-consistency, Wang et al. 2023).
+
+    .. math:: \\text{maj@}k = \\frac{1}{|G_k|} \\sum_{g \\in G_k}
+              \\mathbb{1}\\left[\\hat a_g \\text{ is correct}\\right], \\quad
+              \\hat a_g = \\arg\\max_a \\sum_{i \\le k} \\mathbb{1}[a_{g,i} = a]
+
+    For each group with at least ``k`` samples, take its first ``k`` samples; ``None`` answers do not
+    vote, ties go to the answer that appears first. The group counts as correct when a sample carrying
+    the majority answer is correct, and as wrong when no sample has an answer. A group whose
+    majority-answer samples all have unknown (``None``) correctness is left out.
+
+    Raises:
+        ValueError: when the two sequences do not match in shape.
+        InsufficientSamplesError: (a ``ValueError``) when no group has ``k`` samples to vote.
+    """
+    _check_k(k)
+    if len(answers_per_group) != len(correct_per_group):
+        raise ValueError(f"answers_per_group and correct_per_group must have the same number of groups, "
+                         f"got {len(answers_per_group)} and {len(correct_per_group)}")
+    outcomes: list[bool] = []
+    eligible = 0
+    for index, (answers, correct) in enumerate(zip(answers_per_group, correct_per_group, strict=True)):
+        if len(answers) != len(correct):
+            raise ValueError(f"group {index} has {len(answers)} answers but {len(correct)} correct values")
+        if len(answers) < k:
+            continue
+        eligible += 1
+        outcome = _majority_correct(list(answers)[:k], list(correct)[:k])
+        if outcome is not None:
+            outcomes.append(outcome)
+    if not eligible:
+        raise InsufficientSamplesError(
+            f"maj@{k} needs a group with at least {k} samples; the largest has "
+            f"{max((len(a) for a in answers_per_group), default=0)}")
+    return float(np.mean(outcomes)) if outcomes else math.nan

@@ -1,0 +1,201 @@
+"""From configuration to reward objects, one-to-one: ``{type: name, ...fields}``.
+
+``build_reward("binary")``, ``build_reward({"type": "random", "p": 0.5, "seed": 0})`` or, for a
+reward outside rewardlab, ``build_reward({"type": "my_package.rewards:LengthPenalty", ...})``.
+Fields are converted by their type hints (nested rewards are built recursively), unknown names
+and fields fail with the valid choices and a did-you-mean, and each reward checks its own values
+in ``__post_init__``.
+
+The registry is an immutable value built from an explicit list of classes: nothing is registered
+by importing a module. ``default_registry().with_rewards(MyReward)`` gives a new registry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal, Union
+
+from rewardlab.rewards.base import Reward
+
+RewardSpec = str | Mapping[str, Any] | Reward
+
+
+class ConfigError(ValueError):
+    """A configuration names something that does not exist or holds a value that is not allowed."""
+
+
+def suggest(word: str, choices: typing.Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` when a close choice exists, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Reward classes by name. Immutable: :meth:`with_rewards` returns a new registry."""
+
+    entries: Mapping[str, type[Reward]]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entries", types.MappingProxyType(dict(self.entries)))
+
+    @classmethod
+    def of(cls, *reward_classes: type[Reward]) -> Registry:
+        """A registry of ``reward_classes``, keyed by their ``type_name``; duplicates are refused."""
+        entries: dict[str, type[Reward]] = {}
+        for reward_cls in reward_classes:
+            name = reward_cls.type_name
+            if not name:
+                raise ConfigError(f"{reward_cls.__qualname__} has no type_name; set `type_name = '...'` on the class")
+            if name in entries and entries[name] is not reward_cls:
+                raise ConfigError(f"two rewards are named {name!r}: {entries[name].__qualname__} and "
+                                  f"{reward_cls.__qualname__}; rename one")
+            entries[name] = reward_cls
+        return cls(entries)
+
+    def with_rewards(self, *reward_classes: type[Reward]) -> Registry:
+        """A new registry holding these rewards as well."""
+        return Registry.of(*self.entries.values(), *reward_classes)
+
+    def names(self) -> list[str]:
+        return sorted(self.entries)
+
+    def lookup(self, name: str) -> type[Reward]:
+        """The class registered as ``name``, or the class at import path ``package.module:Class``."""
+        if name in self.entries:
+            return self.entries[name]
+        if ":" in name:
+            return _import_reward(name)
+        raise ConfigError(f"unknown reward {name!r}; {suggest(name, self.entries)}"
+                          f"available: {', '.join(self.names())} (or an import path 'package.module:Class')")
+
+    def build(self, spec: RewardSpec) -> Reward:
+        """A reward from a name, a ``{type: name, ...fields}`` mapping, or a reward (returned as is)."""
+        if isinstance(spec, Reward):
+            return spec
+        if isinstance(spec, str):
+            spec = {"type": spec}
+        if not isinstance(spec, Mapping):
+            raise ConfigError(f"a reward is a name or a mapping with a 'type' key, got {type(spec).__name__}: {spec!r}")
+        if "type" not in spec:
+            raise ConfigError(f"reward mapping {dict(spec)!r} has no 'type'; "
+                              f"write e.g. {{type: binary}}; available: {', '.join(self.names())}")
+        fields = {k: v for k, v in spec.items() if k != "type"}
+        return build_dataclass(self.lookup(str(spec["type"])), fields, registry=self, where=str(spec["type"]))
+
+
+def _import_reward(path: str) -> type[Reward]:
+    module_name, _, attr = path.partition(":")
+    try:
+        obj = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"cannot import reward {path!r}: {exc}") from exc
+    if not (isinstance(obj, type) and issubclass(obj, Reward)):
+        raise ConfigError(f"{path!r} is not a rewardlab Reward subclass (got {obj!r})")
+    return obj
+
+
+def field_help(cls: type) -> list[tuple[str, str, str, str]]:
+    """(name, type, default, help) for each configurable field of a dataclass."""
+    hints = typing.get_type_hints(cls)
+    rows = []
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        if f.default is not dataclasses.MISSING:
+            default = repr(f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            default = repr(f.default_factory())
+        else:
+            default = "(required)"
+        type_text = getattr(hints[f.name], "__name__", None) or str(hints[f.name]).replace("typing.", "")
+        rows.append((f.name, type_text, default, f.metadata.get("help", "")))
+    return rows
+
+
+def build_dataclass(cls: type, values: Mapping[str, Any], *, registry: Registry, where: str) -> Any:
+    """Instantiate dataclass ``cls`` from plain data, converting each field by its type hint."""
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of fields, got {type(values).__name__}: {values!r}")
+    hints = typing.get_type_hints(cls)
+    init = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    for key in values:
+        if key not in init:
+            raise ConfigError(f"{where}: unknown field {key!r}; {suggest(str(key), init)}"
+                              f"valid fields: {', '.join(init) or '(none)'}")
+    missing = [n for n, f in init.items() if n not in values and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ConfigError(f"{where}: missing required field(s) {', '.join(missing)}")
+    kwargs = {k: _convert(hints[k], v, registry=registry, where=f"{where}.{k}") for k, v in values.items()}
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def _convert(tp: Any, value: Any, *, registry: Registry, where: str) -> Any:
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for option in (a for a in args if a is not type(None)):
+            try:
+                return _convert(option, value, registry=registry, where=where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if len(errors) == 1 else f"{where}: {value!r} fits none of {tp}")
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: {value!r} is not allowed; {suggest(str(value), map(str, args))}"
+                              f"choose one of: {', '.join(map(repr, args))}")
+        return value
+    if origin is tuple:
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__}: {value!r}")
+        item = args[0]
+        return tuple(_convert(item, v, registry=registry, where=f"{where}[{i}]") for i, v in enumerate(value))
+    if isinstance(tp, type) and issubclass(tp, Reward):
+        return registry.build(value)
+    if dataclasses.is_dataclass(tp):
+        return value if isinstance(value, tp) else build_dataclass(tp, value, registry=registry, where=where)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {type(value).__name__}: {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {type(value).__name__}: {value!r}")
+        return value
+    if tp in (bool, str) and not isinstance(value, tp):
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {type(value).__name__}: {value!r}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    """Every reward that ships with rewardlab."""
+    from rewardlab.rewards import BUILTIN_REWARDS
+
+    return Registry.of(*BUILTIN_REWARDS)
+
+
+def build_reward(spec: RewardSpec, registry: Registry | None = None) -> Reward:
+    """Build a reward from a name, a ``{type: name, ...}`` mapping, or return a reward as is.
+
+    >>> build_reward({"type": "random", "p": 0.5, "seed": 0})
+    RandomReward(p=0.5, seed=0)
+    """
+    return (registry or default_registry()).build(spec)

@@ -1,0 +1,183 @@
+"""Behaviour of each reward and combinator, checked by hand."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from rewardlab import RolloutBatch, build_reward
+from rewardlab.answers import AnswerChecker
+from rewardlab.rewards import (
+    Affine,
+    BinaryCorrectness,
+    Clip,
+    ContainsPython,
+    FormatReward,
+    Gate,
+    Inverse,
+    RandomReward,
+    Scale,
+    Term,
+    WeightedSum,
+    incorrect_labels,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def batch_of(completions: list[str], answers: list[str | None] | None = None, **columns: list) -> RolloutBatch:
+    n = len(completions)
+    return RolloutBatch(prompts=("q",) * n, completions=tuple(completions),
+                        answers=tuple(answers) if answers else (), columns=columns)
+
+
+@pytest.fixture(scope="module")
+def binary() -> BinaryCorrectness:
+    reward = BinaryCorrectness(timeout=5.0, workers=2)
+    yield reward
+    reward.close()
+
+
+def test_binary_accepts_equivalent_forms_and_rejects_wrong(binary: BinaryCorrectness) -> None:
+    completions = ["so \\boxed{\\frac{1}{2}}", "\\boxed{0.5}", "The answer is $1/2$.", "\\boxed{3}", "nothing here"]
+    assert binary(prompts=["q"] * 5, completions=completions, answer=["\\frac12"] * 5) == [1.0, 1.0, 1.0, 0.0, 0.0]
+
+
+def test_binary_reads_the_last_box_and_falls_back_to_the_last_number(binary: BinaryCorrectness) -> None:
+    result = binary.score(batch_of(["\\boxed{4} no wait \\boxed{5}", "first 3 then 12", "\\boxed{7"],
+                                   ["5", "12", "7"]))
+    assert result.scores == (1.0, 1.0, 1.0)
+    assert result.diagnostics["extraction"] == ("boxed", "last_number", "last_number")
+
+
+def test_binary_strict_mode_scores_unboxed_answers_zero() -> None:
+    strict = BinaryCorrectness(fallback=False, workers=0)
+    scores = strict(prompts=["q", "q"], completions=["The answer is 12", "\\boxed{12}"], answer=["12", "12"])
+    assert scores == [0.0, 1.0]
+
+
+def test_binary_understands_gsm8k_references(binary: BinaryCorrectness) -> None:
+    assert binary(prompts=["q"] * 2, completions=["\\boxed{1234}", "\\boxed{1,235}"],
+                  answer=["step one\n#### 1,234"] * 2) == [1.0, 0.0]
+
+
+def test_binary_gives_no_signal_for_a_missing_or_unparseable_reference(binary: BinaryCorrectness) -> None:
+    result = binary.score(batch_of(["\\boxed{1}", "\\boxed{1}", "\\boxed{}"], [None, "\\frac{", "}{"]))
+    assert result.scores == (None, None, None)
+    assert result.diagnostics["correct"] == (None, None, None)
+
+
+def test_binary_on_math500_references_against_themselves_and_each_other(binary: BinaryCorrectness) -> None:
+    rows = json.loads((DATA / "math500" / "test.json").read_text())
+    golds = [r["answer"] for r in rows]
+    assert len(golds) == 500
+    own = binary(prompts=["q"] * 500, completions=[f"\\boxed{{{g}}}" for g in golds], answer=golds)
+    assert own == [1.0] * 500
+    shifted = golds[1:] + golds[:1]
+    other = binary(prompts=["q"] * 500, completions=[f"\\boxed{{{g}}}" for g in shifted], answer=golds)
+    assert None not in other
+    # Neighbouring references are different problems; a few coincide in value (e.g. both "3").
+    assert sum(other) <= 10, [(a, b) for a, b, s in zip(golds, shifted, other, strict=True) if s]
+
+
+def test_incorrect_pays_for_the_wrong_label_not_the_truth() -> None:
+    reward = build_reward({"type": "incorrect", "workers": 0})
+    scores = reward(prompts=["q"] * 2, completions=["\\boxed{5}", "\\boxed{6}"], answer=["5", "5"],
+                    incorrect_answer=["6", "6"])
+    assert scores == [0.0, 1.0]
+
+
+def test_incorrect_labels_keep_only_wrong_majorities() -> None:
+    labels = incorrect_labels([["3", "3", "4"], ["7", "7", "2"], [None, None], ["0.5", "1/2", "2"]],
+                              ["4", "7", "1", "\\frac{1}{2}"], checker=AnswerChecker(workers=0))
+    assert labels == ["3", None, None, None]
+
+
+def test_random_reward_matches_p_and_replays_exactly() -> None:
+    reward = RandomReward(p=0.3, seed=11)
+    batch = RolloutBatch(prompts=("q",) * 4000, completions=("c",) * 4000, step=5)
+    scores = reward.score(batch).scores
+    assert abs(statistics.mean(scores) - 0.3) < 0.03
+    assert RandomReward(p=0.3, seed=11).score(batch).scores == scores
+    assert RandomReward(p=0.3, seed=12).score(batch).scores != scores
+    later = RolloutBatch(prompts=("q",) * 4000, completions=("c",) * 4000, step=6)
+    assert reward.score(later).scores != scores
+
+
+def test_random_reward_depends_on_global_index_not_on_process_slice() -> None:
+    reward = RandomReward(seed=0)
+    whole = RolloutBatch(prompts=("q",) * 8, completions=("c",) * 8, step=2)
+    halves = [RolloutBatch(prompts=("q",) * 4, completions=("c",) * 4, step=2, indices=tuple(range(k, k + 4)))
+              for k in (0, 4)]
+    assert reward.score(halves[0]).scores + reward.score(halves[1]).scores == reward.score(whole).scores
+
+
+def test_random_reward_extremes_are_constant() -> None:
+    batch = RolloutBatch(prompts=("q",) * 50, completions=("c",) * 50)
+    assert set(RandomReward(p=0.0).score(batch).scores) == {0.0}
+    assert set(RandomReward(p=1.0).score(batch).scores) == {1.0}
+
+
+def test_format_needs_a_closed_nonempty_last_box() -> None:
+    texts = ["\\boxed{7}", "\\boxed{}", "\\boxed{ }", "\\boxed{7", "\\boxed{1} then \\boxed{}", "no box",
+             "\\boxed{\\frac{1}{2}}", "\\fbox{3}", "\\boxed 4"]
+    assert FormatReward().score(batch_of(texts)).scores == (1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0)
+
+
+def test_contains_python_is_case_insensitive_and_backticks_are_stricter() -> None:
+    texts = ["Python: a=1", "```python\nprint(1)```", "no code", "PYTHON"]
+    assert ContainsPython().score(batch_of(texts)).scores == (1.0, 1.0, 0.0, 1.0)
+    assert ContainsPython(backticks=True).score(batch_of(texts)).scores == (0.0, 1.0, 0.0, 0.0)
+
+
+def test_weighted_sum_equals_the_terms_applied_by_hand(binary: BinaryCorrectness) -> None:
+    batch = batch_of(["python \\boxed{2}", "\\boxed{3}", "python", "2"], ["2"] * 4)
+    mix = WeightedSum((Term(binary, 1.0), Term(FormatReward(), 0.5), Term(ContainsPython(), -0.25)))
+    by_hand = [b + 0.5 * f - 0.25 * p for b, f, p in zip(binary.score(batch).scores, FormatReward().score(batch).scores,
+                                                       ContainsPython().score(batch).scores, strict=True)]
+    result = mix.score(batch)
+    assert result.scores == tuple(by_hand)
+    assert result.diagnostics["binary/correct"] == binary.score(batch).diagnostics["correct"]
+    assert result.diagnostics["format/score"] == FormatReward().score(batch).scores
+
+
+def test_weighted_sum_skips_missing_terms_or_propagates_them(binary: BinaryCorrectness) -> None:
+    batch = batch_of(["\\boxed{2}", "\\boxed{2}"], ["2", None])
+    terms = (Term(binary, 1.0), Term(FormatReward(), 0.5))
+    assert WeightedSum(terms).score(batch).scores == (1.5, 0.5)
+    assert WeightedSum(terms, missing="none").score(batch).scores == (1.5, None)
+    assert WeightedSum((Term(binary, 1.0),)).score(batch).scores == (1.0, None)
+
+
+def test_weighted_sum_namespaces_repeated_terms() -> None:
+    mix = WeightedSum((Term(FormatReward(), 1.0), Term(FormatReward(), 2.0)))
+    result = mix.score(batch_of(["\\boxed{1}"]))
+    assert result.scores == (3.0,)
+    assert set(result.diagnostics) == {"format/score", "format/boxed", "format#2/score", "format#2/boxed"}
+
+
+def test_gate_pays_the_reward_only_where_the_condition_holds(binary: BinaryCorrectness) -> None:
+    batch = batch_of(["python \\boxed{2}", "\\boxed{2}", "python \\boxed{3}"], ["2"] * 3)
+    gate = Gate(reward=binary, condition=ContainsPython())
+    result = gate.score(batch)
+    assert result.scores == (1.0, 0.0, 0.0)
+    assert result.diagnostics["gate_open"] == (True, False, True)
+    assert Gate(reward=binary, condition=ContainsPython(), otherwise=None).score(batch).scores == (1.0, None, 0.0)
+
+
+def test_transforms_nest_and_equal_their_formulas() -> None:
+    batch = batch_of(["\\boxed{1}", "none"])
+    assert Inverse(FormatReward()).score(batch).scores == (0.0, 1.0)
+    assert Scale(FormatReward(), factor=3.0).score(batch).scores == (3.0, 0.0)
+    assert Affine(FormatReward(), scale=2.0, shift=-1.0).score(batch).scores == (1.0, -1.0)
+    nested = Clip(Affine(Inverse(FormatReward()), scale=4.0, shift=-1.0), low=0.0, high=2.0)
+    assert nested.score(batch).scores == (0.0, 2.0)
+    assert build_reward(nested.to_config()) == nested
+
+
+def test_transforms_pass_no_signal_through(binary: BinaryCorrectness) -> None:
+    batch = batch_of(["\\boxed{1}"], [None])
+    assert Affine(binary, scale=2.0, shift=1.0).score(batch).scores == (None,)
