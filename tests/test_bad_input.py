@@ -10,6 +10,8 @@ from rewardlab.rewards import BinaryCorrectness, FormatReward
 from tests.hostile import hostile_completions
 
 TIMEOUT = 1.0
+# No hostile completion contains this number, so no score may be 1.
+REFERENCE = "-271828"
 
 
 @pytest.mark.slow
@@ -17,7 +19,7 @@ def test_binary_scores_a_thousand_hostile_completions_zero_or_none_in_time() -> 
     completions = hostile_completions(1000)
     reward = BinaryCorrectness(timeout=TIMEOUT, workers=2)
     started = time.monotonic()
-    kwargs = {"prompts": ["q"] * len(completions), "completions": completions, "answer": ["5"] * len(completions)}
+    kwargs = {"prompts": ["q"] * len(completions), "completions": completions, "answer": [REFERENCE] * len(completions)}
     try:
         result = reward(**kwargs)
         elapsed = time.monotonic() - started
@@ -37,7 +39,7 @@ def test_the_nastiest_completions_each_finish_within_the_limit() -> None:
         nasty = ["\\boxed{9^{9^{9^{9}}}}", "\\boxed{(10^{100})!}", "\\boxed{" + "{" * 100_000, "x" * 1_000_000]
         for completion in nasty:
             started = time.monotonic()
-            scores = reward(prompts=["q"], completions=[completion], answer=["5"])
+            scores = reward(prompts=["q"], completions=[completion], answer=[REFERENCE])
             assert scores in ([0.0], [None])
             assert time.monotonic() - started < TIMEOUT + 5.0  # the limit plus one worker restart
     finally:

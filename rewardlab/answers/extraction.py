@@ -23,7 +23,7 @@ _TAIL_CHARS = 4096
 
 _BOX_MARKERS = ("\\boxed", "\\fbox")
 _ANSWER_IS = re.compile(r"(?:final answer|the answer)\s*(?:is|:)\s*:?\s*", re.IGNORECASE)
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+", re.ASCII)
 _GSM8K = re.compile(r"####\s*(.+?)\s*$", re.DOTALL)
 
 
