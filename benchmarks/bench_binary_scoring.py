@@ -9,7 +9,7 @@ right answer in varied surface forms, or one of a few wrong answers), then score
 
 Both must give identical labels. Prints both times and the speed-up.
 
-    python benchmarks/bench_binary_scoring.py --samples-per-problem 8
+    python benchmarks/bench_binary_scoring.py                 # groups of 8 and of 16
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import argparse
 import json
 import os
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -64,33 +66,42 @@ def rewardlab_binary(completions: list[str], references: list[str], workers: int
         reward.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(DEFAULT_DATA), help="MATH-500 test.json")
-    parser.add_argument("--samples-per-problem", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    args = parser.parse_args()
-
-    golds = [row["answer"] for row in json.loads(Path(args.data).read_text())]
-    completions, references = make_completions(golds, args.samples_per_problem)
+def compare(golds: list[str], per_problem: int, workers: int) -> float:
+    """Time both scorers on one set of completions, check their labels agree, print and return the speed-up."""
+    completions, references = make_completions(golds, per_problem)
     distinct = len(set(zip((extract_answer(c).answer for c in completions), references, strict=True)))
-    print(f"{len(completions)} completions over {len(golds)} problems; {distinct} distinct (answer, reference) pairs; "
-          f"{os.cpu_count()} CPUs")
-
+    print(f"\n{len(completions)} completions, {per_problem} per problem over {len(golds)} problems; "
+          f"{distinct} distinct (answer, reference) pairs")
     start = time.perf_counter()
-    fast = rewardlab_binary(completions, references, args.workers)
+    fast = rewardlab_binary(completions, references, workers)
     t_fast = time.perf_counter() - start
     start = time.perf_counter()
     slow = naive(completions, references)
     t_slow = time.perf_counter() - start
-
     mismatches = sum(a != b for a, b in zip(fast, slow, strict=True))
-    print(f"naive parse-and-verify loop: {t_slow:7.2f} s  ({len(completions) / t_slow:6.1f} completions/s)")
-    rate = len(completions) / t_fast
-    print(f"rewardlab binary, {args.workers} workers: {t_fast:7.2f} s  ({rate:6.1f} completions/s)")
-    print(f"speed-up: {t_slow / t_fast:.2f}x   label mismatches: {mismatches}   accuracy: {sum(slow) / len(slow):.3f}")
+    print(f"  naive parse-and-verify loop: {t_slow:7.2f} s  ({len(completions) / t_slow:6.1f} completions/s)")
+    print(f"  rewardlab binary, {workers} workers: {t_fast:7.2f} s  ({len(completions) / t_fast:6.1f} completions/s)")
+    print(f"  speed-up: {t_slow / t_fast:.2f}x  label mismatches: {mismatches}  accuracy: {sum(slow) / len(slow):.3f}")
     if mismatches:
         raise SystemExit("labels differ between the naive loop and rewardlab")
+    return t_slow / t_fast
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="MATH-500 test.json")
+    parser.add_argument("--samples-per-problem", type=int, nargs="+", default=[8, 16],
+                        help="group sizes to measure (16 is Spurious Rewards' n_samples_per_prompt)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    golds = [row["answer"] for row in json.loads(Path(args.data).read_text())]
+    if len(args.samples_per_problem) == 1:
+        compare(golds, args.samples_per_problem[0], args.workers)
+        return
+    print(f"{os.cpu_count()} CPUs; each group size in a fresh interpreter, so both scorers start with cold caches")
+    for per_problem in args.samples_per_problem:
+        subprocess.run([sys.executable, __file__, "--data", args.data, "--workers", str(args.workers),
+                        "--samples-per-problem", str(per_problem)], check=True)
 
 
 if __name__ == "__main__":
