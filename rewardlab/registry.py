@@ -7,7 +7,8 @@ and fields fail with the valid choices and a did-you-mean, and each reward check
 in ``__post_init__``.
 
 The registry is an immutable value built from an explicit list of classes: nothing is registered
-by importing a module. ``default_registry().with_rewards(MyReward)`` gives a new registry.
+by importing a module. ``default_registry().with_rewards(MyReward)`` gives a new registry. The
+same machinery builds advantage transforms (a registry whose base is ``AdvantageTransform``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, Union
 
+from rewardlab.configurable import Configurable
 from rewardlab.rewards.base import Reward
 
 RewardSpec = str | Mapping[str, Any] | Reward
@@ -39,67 +41,74 @@ def suggest(word: str, choices: typing.Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class Registry:
-    """Reward classes by name. Immutable: :meth:`with_rewards` returns a new registry."""
+    """Component classes by name. Immutable: :meth:`with_rewards` returns a new registry.
 
-    entries: Mapping[str, type[Reward]]
+    ``base`` is the class every entry derives from (``Reward`` by default) and ``kind`` the word
+    used in messages ("reward", "advantage transform").
+    """
+
+    entries: Mapping[str, type[Any]]
+    base: type[Configurable] = Reward
+    kind: str = "reward"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", types.MappingProxyType(dict(self.entries)))
 
     @classmethod
-    def of(cls, *reward_classes: type[Reward]) -> Registry:
+    def of(cls, *reward_classes: type[Any], base: type[Configurable] = Reward, kind: str = "reward") -> Registry:
         """A registry of ``reward_classes``, keyed by their ``type_name``; duplicates are refused."""
-        entries: dict[str, type[Reward]] = {}
+        entries: dict[str, type[Any]] = {}
         for reward_cls in reward_classes:
             name = reward_cls.type_name
             if not name:
                 raise ConfigError(f"{reward_cls.__qualname__} has no type_name; set `type_name = '...'` on the class")
             if name in entries and entries[name] is not reward_cls:
-                raise ConfigError(f"two rewards are named {name!r}: {entries[name].__qualname__} and "
+                raise ConfigError(f"two {kind}s are named {name!r}: {entries[name].__qualname__} and "
                                   f"{reward_cls.__qualname__}; rename one")
             entries[name] = reward_cls
-        return cls(entries)
+        return cls(entries, base, kind)
 
     def with_rewards(self, *reward_classes: type[Reward]) -> Registry:
         """A new registry holding these rewards as well."""
-        return Registry.of(*self.entries.values(), *reward_classes)
+        return Registry.of(*self.entries.values(), *reward_classes, base=self.base, kind=self.kind)
 
     def names(self) -> list[str]:
         return sorted(self.entries)
 
-    def lookup(self, name: str) -> type[Reward]:
+    def lookup(self, name: str) -> type[Any]:
         """The class registered as ``name``, or the class at import path ``package.module:Class``."""
         if name in self.entries:
             return self.entries[name]
         if ":" in name:
-            return _import_reward(name)
-        raise ConfigError(f"unknown reward {name!r}; {suggest(name, self.entries)}"
+            return self._import(name)
+        raise ConfigError(f"unknown {self.kind} {name!r}; {suggest(name, self.entries)}"
                           f"available: {', '.join(self.names())} (or an import path 'package.module:Class')")
 
-    def build(self, spec: RewardSpec) -> Reward:
-        """A reward from a name, a ``{type: name, ...fields}`` mapping, or a reward (returned as is)."""
-        if isinstance(spec, Reward):
+    def build(self, spec: str | Mapping[str, Any] | Configurable) -> Any:
+        """An object from a name, a ``{type: name, ...fields}`` mapping, or an object (returned as is)."""
+        if isinstance(spec, self.base):
             return spec
         if isinstance(spec, str):
             spec = {"type": spec}
         if not isinstance(spec, Mapping):
-            raise ConfigError(f"a reward is a name or a mapping with a 'type' key, got {type(spec).__name__}: {spec!r}")
+            raise ConfigError(f"a {self.kind} is a name or a mapping with a 'type' key, "
+                              f"got {type(spec).__name__}: {spec!r}")
         if "type" not in spec:
-            raise ConfigError(f"reward mapping {dict(spec)!r} has no 'type'; "
-                              f"write e.g. {{type: binary}}; available: {', '.join(self.names())}")
+            raise ConfigError(f"{self.kind} mapping {dict(spec)!r} has no 'type'; "
+                              f"write e.g. {{type: {self.names()[0]}}}; available: {', '.join(self.names())}")
         fields = {k: v for k, v in spec.items() if k != "type"}
         return build_dataclass(self.lookup(str(spec["type"])), fields, registry=self, where=str(spec["type"]))
 
 
-def _import_reward(path: str) -> type[Reward]:
-    module_name, _, attr = path.partition(":")
-    try:
-        obj = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"cannot import reward {path!r}: {exc}") from exc
-    if not (isinstance(obj, type) and issubclass(obj, Reward)):
-        raise ConfigError(f"{path!r} is not a rewardlab Reward subclass (got {obj!r})")
-    return obj
+    def _import(self, path: str) -> type[Any]:
+        module_name, _, attr = path.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"cannot import {self.kind} {path!r}: {exc}") from exc
+        if not (isinstance(obj, type) and issubclass(obj, self.base)):
+            raise ConfigError(f"{path!r} is not a rewardlab {self.base.__name__} subclass (got {obj!r})")
+        return obj
 
 
 def field_help(cls: type) -> list[tuple[str, str, str, str]]:
@@ -167,7 +176,7 @@ def _convert(tp: Any, value: Any, *, registry: Registry, where: str) -> Any:
             raise ConfigError(f"{where}: expected a list, got {type(value).__name__}: {value!r}")
         item = args[0]
         return tuple(_convert(item, v, registry=registry, where=f"{where}[{i}]") for i, v in enumerate(value))
-    if isinstance(tp, type) and issubclass(tp, Reward):
+    if isinstance(tp, type) and issubclass(tp, registry.base):
         return registry.build(value)
     if dataclasses.is_dataclass(tp):
         return value if isinstance(value, tp) else build_dataclass(tp, value, registry=registry, where=where)

@@ -11,25 +11,16 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any
 
+from rewardlab.configurable import Configurable, config_field  # noqa: F401  (re-exported)
 from rewardlab.types import RewardResult, RolloutBatch
 
 
-def config_field(default: Any = dataclasses.MISSING, *, help: str, **kwargs: Any) -> Any:
-    """A dataclass field that carries its help text (shown by ``rewardlab list``)."""
-    metadata = {"help": help}
-    if "default_factory" in kwargs:
-        return field(metadata=metadata, **kwargs)
-    return field(default=default, metadata=metadata, **kwargs)
-
-
 @dataclass(frozen=True)
-class Reward(abc.ABC):
+class Reward(Configurable, abc.ABC):
     """Base of every reward. Subclasses set ``type_name`` and implement :meth:`score`."""
-
-    type_name: ClassVar[str] = ""
 
     @abc.abstractmethod
     def score(self, batch: RolloutBatch) -> RewardResult:
@@ -42,10 +33,6 @@ class Reward(abc.ABC):
     @property
     def __name__(self) -> str:  # TRL names each reward's logged columns after this
         return self.type_name or type(self).__name__
-
-    def to_config(self) -> dict[str, Any]:
-        """The mapping that ``build_reward`` turns back into an equal reward."""
-        return {"type": self.type_name, **_encode_fields(self)}
 
     def close(self) -> None:
         """Release worker processes or connections held by this reward and its children."""
@@ -62,17 +49,3 @@ def _children(value: Any) -> list[Reward]:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return [r for f in dataclasses.fields(value) for r in _children(getattr(value, f.name))]
     return []
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, Reward):
-        return value.to_config()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _encode_fields(value)
-    if isinstance(value, tuple):
-        return [_encode(v) for v in value]
-    return value
-
-
-def _encode_fields(obj: Any) -> dict[str, Any]:
-    return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}

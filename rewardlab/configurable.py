@@ -1,0 +1,46 @@
+"""What every configurable component shares: a registry name, fields with help text, and a config.
+
+Rewards and advantage transforms are frozen dataclasses that subclass :class:`Configurable`;
+``to_config()`` gives the plain ``{type: name, ...fields}`` mapping that the registry turns
+back into an equal object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+def config_field(default: Any = dataclasses.MISSING, *, help: str, **kwargs: Any) -> Any:
+    """A dataclass field that carries its help text (shown by ``rewardlab list``)."""
+    metadata = {"help": help}
+    if "default_factory" in kwargs:
+        return field(metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata, **kwargs)
+
+
+@dataclass(frozen=True)
+class Configurable:
+    """A component built from ``{type: type_name, ...fields}``."""
+
+    type_name: ClassVar[str] = ""
+
+    def to_config(self) -> dict[str, Any]:
+        """The mapping that the registry turns back into an equal object."""
+        return {"type": self.type_name, **encode_fields(self)}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Configurable):
+        return value.to_config()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return encode_fields(value)
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def encode_fields(obj: Any) -> dict[str, Any]:
+    """A dataclass's init fields as plain data (nested components as their configs)."""
+    return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
