@@ -13,7 +13,7 @@ def test_stock_trl_grpo_trainer_trains_with_rewardlab_rewards(tmp_path) -> None:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from tests.tiny import char_tokenizer, tiny_model
+    from rewardlab.models.tiny import char_tokenizer, tiny_model
 
     tokenizer = char_tokenizer()
     model = tiny_model(tokenizer)

@@ -24,6 +24,15 @@ def _parser() -> argparse.ArgumentParser:
                             "or a YAML file; repeat for several")
     score.add_argument("--gold", default="binary", metavar="SPEC", help="the reward that defines correctness")
     score.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+
+    train = commands.add_parser("train", help="train a policy with GRPO as a YAML config describes")
+    train.add_argument("config", help="YAML training config (see configs/)")
+    train.add_argument("--no-resume", action="store_true", help="start over even if the run directory has checkpoints")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a field, e.g. --set trl.max_steps=5 --set reward=random")
+
+    validate = commands.add_parser("validate", help="check training configs without running them")
+    validate.add_argument("paths", nargs="+", help="YAML files or folders of them")
     return parser
 
 
@@ -38,6 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from rewardlab.cli.score import run_score
 
             return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json)
+        if args.command == "train":
+            from rewardlab.cli.train import run_train
+
+            return run_train(args.config, args.set, resume=not args.no_resume)
+        if args.command == "validate":
+            from rewardlab.cli.train import run_validate
+
+            return run_validate(args.paths)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         print(f"rewardlab {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,158 @@
+"""The training configuration: one YAML file, checked completely when it is loaded.
+
+Every section maps onto a dataclass whose fields carry help text; unknown fields, reward names and
+``trl:`` keys fail at load with the valid choices. The ``trl:`` section goes straight to TRL's
+``GRPOConfig``, so TRL's own fields are not declared twice here.
+
+.. code-block:: yaml
+
+    run_dir: runs/binary-tiny
+    model: {name: tiny}
+    data: {name: arithmetic, limit: 256}
+    reward: binary
+    advantage: group_norm
+    clipping: {epsilon: 0.2}
+    trl: {learning_rate: 1.0e-3, num_generations: 8, per_device_train_batch_size: 8, max_steps: 20}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from rewardlab.advantages import build_advantage
+from rewardlab.configurable import config_field, encode_fields
+from rewardlab.models.tiny import TinyModelConfig
+from rewardlab.registry import ConfigError, build_dataclass, build_reward, default_registry, suggest
+
+# Values a large epsilon takes to switch clipping off while keeping several updates per batch.
+UNCLIPPED_EPSILON = 1.0e6
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which policy to train."""
+
+    name: str = config_field("tiny", help="'tiny' (built from `tiny`), 'smollm2', a local folder, or a hub id")
+    tiny: TinyModelConfig = config_field(default_factory=TinyModelConfig, help="shape of the tiny model")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which prompts to train on."""
+
+    name: str = config_field("arithmetic", help="'arithmetic' (synthetic), or math500, aime24, amc23, gsm8k")
+    path: str | None = config_field(None, help="local file or folder, or hub id (default: the data folder)")
+    split: str = config_field("train", help="split to load (the evaluation sets only have 'test')")
+    limit: int | None = config_field(None, help="use only the first N rows")
+    seed: int = config_field(0, help="seed of synthetic problems")
+    max_operand: int = config_field(9, help="largest operand of synthetic problems")
+    template: str = config_field("{prompt}", help="prompt template; {prompt} is replaced by the problem")
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be >= 1 or null, got {self.limit}")
+        if "{prompt}" not in self.template:
+            raise ValueError(f"template must contain '{{prompt}}', got {self.template!r}")
+
+
+@dataclass(frozen=True)
+class ClippingConfig:
+    """The PPO/GRPO clipping knobs of the clipping-bias ablation (Spurious Rewards §4.4)."""
+
+    epsilon: float = config_field(0.2, help="lower clip: ratio >= 1 - epsilon")
+    epsilon_high: float | None = config_field(None, help="upper clip: ratio <= 1 + epsilon_high (default epsilon)")
+    enabled: bool = config_field(True, help="false: no clipping, with every optimiser step per batch kept")
+    one_update_per_batch: bool = config_field(
+        False, help="one optimiser step per generation batch (the ratio stays 1, so clipping is inert)")
+
+    def __post_init__(self) -> None:
+        if self.epsilon <= 0 or (self.epsilon_high is not None and self.epsilon_high <= 0):
+            raise ValueError(f"epsilon and epsilon_high must be > 0, got {self.epsilon}, {self.epsilon_high}")
+
+    def grpo_fields(self) -> dict[str, Any]:
+        """The GRPOConfig fields this section sets."""
+        if not self.enabled:
+            return {"epsilon": UNCLIPPED_EPSILON, "epsilon_high": UNCLIPPED_EPSILON}
+        return {"epsilon": self.epsilon, "epsilon_high": self.epsilon_high or self.epsilon}
+
+
+@dataclass(frozen=True)
+class HeldOutConfig:
+    """A periodic evaluation on held-out prompts."""
+
+    every: int = config_field(0, help="evaluate every N optimiser steps (0 = only before and after training)")
+    n: int = config_field(64, help="number of held-out problems")
+    k: int = config_field(4, help="samples per problem for pass@k")
+    max_new_tokens: int = config_field(32, help="generation length")
+    temperature: float = config_field(1.0, help="sampling temperature for pass@k")
+
+    def __post_init__(self) -> None:
+        if self.every < 0 or self.n < 1 or self.k < 1 or self.max_new_tokens < 1:
+            raise ValueError("heldout needs every >= 0, n >= 1, k >= 1, max_new_tokens >= 1")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run."""
+
+    run_dir: str = config_field("runs/default", help="folder for checkpoints, metrics.jsonl and the summary")
+    seed: int = config_field(0, help="seed of TRL (sampling, shuffling)")
+    model: ModelConfig = config_field(default_factory=ModelConfig, help="the policy")
+    data: DataConfig = config_field(default_factory=DataConfig, help="the training prompts")
+    heldout: HeldOutConfig = config_field(default_factory=HeldOutConfig, help="held-out evaluation")
+    reward: Any = config_field("binary", help="training reward: a name or {type: ...} mapping (rewardlab list)")
+    gold: Any = config_field("binary", help="reward that defines correctness for tracking (null = none)")
+    advantage: Any = config_field("group_norm", help="advantage transform: a name or {type: ...} mapping")
+    on_reward_error: Literal["raise", "none"] = config_field(
+        "raise", help="'raise': stop naming the failing sample; 'none': score its group as no signal")
+    clipping: ClippingConfig = config_field(default_factory=ClippingConfig, help="clipping-bias knobs")
+    trl: dict[str, Any] = config_field(default_factory=dict, help="fields passed to trl.GRPOConfig as they are")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reward", build_reward(self.reward))
+        object.__setattr__(self, "gold", None if self.gold is None else build_reward(self.gold))
+        object.__setattr__(self, "advantage", build_advantage(self.advantage))
+        _check_trl_fields(self.trl)
+        clash = {"epsilon", "epsilon_high"} & set(self.trl)
+        if clash:
+            raise ValueError(f"set {sorted(clash)} in the clipping: section, not under trl:")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data that :func:`load_config` reads back into an equal config."""
+        return encode_fields(self)
+
+
+def _check_trl_fields(values: dict[str, Any]) -> None:
+    from trl import GRPOConfig
+
+    known = {f.name for f in dataclasses.fields(GRPOConfig)}
+    for key in values:
+        if key not in known:
+            raise ValueError(f"trl.{key} is not a GRPOConfig field; {suggest(key, known)}"
+                             f"see trl.GRPOConfig for the full list")
+
+
+def load_config(source: str | Path | dict[str, Any]) -> TrainConfig:
+    """A checked :class:`TrainConfig` from a YAML file or a mapping."""
+    if isinstance(source, dict):
+        values, where = source, "config"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"no config file at {path}")
+        values, where = yaml.safe_load(path.read_text()) or {}, str(path)
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: a config is a mapping of sections, got {type(values).__name__}")
+    return build_dataclass(TrainConfig, values, registry=default_registry(), where=where)
+
+
+def dump_config(config: TrainConfig, path: str | Path) -> None:
+    """Write ``config`` as YAML (the run directory's snapshot)."""
+    Path(path).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+

@@ -1,0 +1,80 @@
+"""Held-out evaluation of a policy: greedy accuracy, sampled pass@k, behaviour and calibration.
+
+The same gold reward that tracks training scores these completions, so training curves and
+held-out figures read answers the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rewardlab.evaluation import AccuracyEvaluator, BehaviourEvaluator, CalibrationEvaluator
+from rewardlab.rewards.base import Reward
+from rewardlab.types import RolloutBatch
+
+
+def _prompt_texts(tokenizer: Any, prompts: Sequence[Any]) -> list[str]:
+    if prompts and not isinstance(prompts[0], str):  # conversational
+        return [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in prompts]
+    return list(prompts)
+
+
+def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], *, max_new_tokens: int, samples: int = 1,
+             temperature: float = 1.0, batch_size: int = 64) -> list[str]:
+    """Completions for ``prompts`` (``samples`` each, adjacent); greedy when ``samples == 1`` and temperature 0."""
+    import torch
+
+    texts = _prompt_texts(tokenizer, prompts)
+    greedy = samples == 1 and temperature == 0
+    out: list[str] = []
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    try:
+        for start in range(0, len(texts), batch_size):
+            enc = tokenizer(texts[start:start + batch_size], return_tensors="pt", padding=True,
+                            add_special_tokens=False).to(model.device)
+            with torch.inference_mode():
+                ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=not greedy,
+                                     temperature=None if greedy else temperature, top_p=None, top_k=None,
+                                     num_return_sequences=samples, pad_token_id=tokenizer.pad_token_id)
+            out.extend(tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1]:], skip_special_tokens=True))
+    finally:
+        tokenizer.padding_side = side
+    return out
+
+
+def evaluate_heldout(model: Any, tokenizer: Any, prompts: Sequence[Any], answers: Sequence[str], gold: Reward, *,
+                     k: int = 4, max_new_tokens: int = 32, temperature: float = 1.0) -> dict[str, float]:
+    """Greedy accuracy, pass@k over ``k`` samples at ``temperature``, behaviour, and calibration if exposed."""
+    was_training = model.training
+    model.eval()
+    try:
+        greedy = generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, temperature=0.0)
+        sampled = generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, samples=k,
+                           temperature=temperature)
+    finally:
+        model.train(was_training)
+    n = len(prompts)
+    greedy_result = gold.score(RolloutBatch(prompts=("",) * n, completions=tuple(greedy), answers=tuple(answers)))
+    repeated = tuple(a for a in answers for _ in range(k))
+    groups = tuple(i // k for i in range(n * k))
+    sampled_batch = RolloutBatch(prompts=("",) * (n * k), completions=tuple(sampled), answers=repeated,
+                                 group_ids=groups)
+    sampled_result = gold.score(sampled_batch)
+    correct = sampled_result.diagnostics.get("correct", sampled_result.scores)
+    accuracy = AccuracyEvaluator(ks=tuple(sorted({1, k})))
+    accuracy.update(correct, groups, sampled_result.diagnostics.get("parsed_answer"))
+    greedy_correct = greedy_result.diagnostics.get("correct", greedy_result.scores)
+    scored = [c for c in greedy_correct if c is not None]
+    metrics = {"greedy_accuracy": sum(map(bool, scored)) / len(scored) if scored else float("nan")}
+    metrics.update({f"sampled_{key}": value for key, value in accuracy.compute().items()})
+    behaviour = BehaviourEvaluator()
+    behaviour.update(list(sampled), sampled_result.diagnostics.get("abstained"))
+    metrics.update({f"sampled_{key}": value for key, value in behaviour.compute().items()})
+    confidence = sampled_result.diagnostics.get("confidence")
+    if confidence is not None and any(c is not None for c in confidence):
+        calibration = CalibrationEvaluator()
+        calibration.update(confidence, correct)
+        metrics.update({f"sampled_{key}": v for key, v in calibration.compute().items() if key != "n"})
+    return metrics

@@ -1,0 +1,141 @@
+"""One training run from a :class:`TrainConfig`: build, train, evaluate, write the run directory.
+
+The run directory holds ``config.yaml`` (the snapshot), ``checkpoints/`` (TRL's, for resuming),
+``metrics.jsonl`` (one record per logged step, held-out evaluations included), ``final/`` (the
+trained model) and ``summary.json``. Running the same config again resumes from the last
+checkpoint; a finished run is not trained again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from rewardlab.training.config import DataConfig, ModelConfig, TrainConfig, dump_config
+
+
+def build_model(config: ModelConfig) -> tuple[Any, Any]:
+    """(model, tokenizer) for a model config."""
+    if config.name == "tiny":
+        from rewardlab.models.tiny import char_tokenizer, tiny_model
+
+        tokenizer = char_tokenizer()
+        return tiny_model(tokenizer, config.tiny), tokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rewardlab.models.smollm2 import resolve_model_path
+
+    path = resolve_model_path(config.name)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return AutoModelForCausalLM.from_pretrained(path), tokenizer
+
+
+def build_dataset(config: DataConfig, *, chat: bool = False) -> Any:
+    """The training prompts as a ``datasets.Dataset`` with ``prompt`` and ``answer`` columns."""
+    if config.name == "arithmetic":
+        from rewardlab.data.synthetic import arithmetic_problems
+
+        dataset = arithmetic_problems(config.limit or 512, seed=config.seed, max_operand=config.max_operand)
+    else:
+        from rewardlab.data import load_math_dataset
+
+        dataset = load_math_dataset(config.name, config.path, split=config.split)
+        if config.limit is not None:
+            dataset = dataset.select(range(min(config.limit, len(dataset))))
+
+    def shape(row: dict[str, Any]) -> dict[str, Any]:
+        text = config.template.replace("{prompt}", row["prompt"])
+        return {"prompt": [{"role": "user", "content": text}] if chat else text}
+
+    return dataset.map(shape)
+
+
+def grpo_args(config: TrainConfig, run_dir: Path) -> Any:
+    """TRL's GRPOConfig: CPU-safe defaults, then the ``trl:`` section, then the clipping knobs."""
+    import torch
+    from trl import GRPOConfig
+
+    values: dict[str, Any] = {"output_dir": str(run_dir / "checkpoints"), "seed": config.seed, "report_to": [],
+                              "logging_steps": 1, "save_strategy": "steps", "save_steps": 50,
+                              "disable_tqdm": False}
+    if not torch.cuda.is_available():
+        values.update(use_cpu=True, bf16=False, gradient_checkpointing=False)
+    values.update(config.trl)
+    values.update(config.clipping.grpo_fields())
+    if config.clipping.one_update_per_batch:
+        accumulation = values.get("gradient_accumulation_steps", 1)
+        values.update(steps_per_generation=accumulation, num_iterations=1, generation_batch_size=None)
+    return GRPOConfig(**values)
+
+
+def train(config: TrainConfig, *, resume: bool = True) -> dict[str, Any]:
+    """Train (or resume) the run described by ``config``; returns the summary it writes."""
+    from transformers import TrainerCallback
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from rewardlab.training.heldout import evaluate_heldout
+    from rewardlab.training.trainer import GRPOTrainer
+
+    run_dir = Path(config.run_dir)
+    summary_path = run_dir / "summary.json"
+    if resume and summary_path.is_file():
+        return json.loads(summary_path.read_text())
+    run_dir.mkdir(parents=True, exist_ok=True)
+    dump_config(config, run_dir / "config.yaml")
+    started = time.perf_counter()
+    model, tokenizer = build_model(config.model)
+    chat = config.model.name != "tiny" and getattr(tokenizer, "chat_template", None) is not None
+    dataset = build_dataset(config.data, chat=chat)
+    heldout_rows = _heldout_rows(config, chat)
+    args = grpo_args(config, run_dir)
+    trainer = GRPOTrainer(model=model, reward=config.reward, args=args, advantage=config.advantage,
+                          gold=config.gold, on_reward_error=config.on_reward_error, train_dataset=dataset,
+                          processing_class=tokenizer, metrics_path=run_dir / "metrics.jsonl")
+
+    def heldout() -> dict[str, float]:
+        if config.gold is None:
+            return {}
+        h = config.heldout
+        return evaluate_heldout(trainer.model, tokenizer, heldout_rows["prompt"], heldout_rows["answer"],
+                                config.gold, k=h.k, max_new_tokens=h.max_new_tokens, temperature=h.temperature)
+
+    class HeldOut(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if config.heldout.every and state.global_step % config.heldout.every == 0:
+                trainer.log({f"heldout/{k}": v for k, v in heldout().items()})
+
+    trainer.add_callback(HeldOut())
+    checkpoint = get_last_checkpoint(args.output_dir) if resume and Path(args.output_dir).is_dir() else None
+    before = heldout() if checkpoint is None else None
+    try:
+        trainer.train(resume_from_checkpoint=checkpoint)
+        after = heldout()
+        trainer.save_model(str(run_dir / "final"))
+    finally:
+        config.reward.close()
+        if config.gold is not None:
+            config.gold.close()
+    summary = {"steps": trainer.state.global_step, "seconds": round(time.perf_counter() - started, 2),
+               "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after}
+    if trainer.accelerator.is_main_process:
+        summary_path.write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _heldout_rows(config: TrainConfig, chat: bool) -> dict[str, list[Any]]:
+    """Held-out problems: fresh synthetic ones (another seed), or the rows after the training slice."""
+    data = config.data
+    if data.name == "arithmetic":
+        held = DataConfig(name="arithmetic", limit=config.heldout.n, seed=data.seed + 10_000,
+                          max_operand=data.max_operand, template=data.template)
+        dataset = build_dataset(held, chat=chat)
+    else:
+        full = build_dataset(DataConfig(name=data.name, path=data.path, split=data.split, template=data.template),
+                             chat=chat)
+        start = min(data.limit or 0, max(0, len(full) - config.heldout.n))
+        dataset = full.select(range(start, min(len(full), start + config.heldout.n)))
+    return {"prompt": list(dataset["prompt"]), "answer": list(dataset["answer"])}
