@@ -1,4 +1,4 @@
-"""``rewardlab list``: every registered reward, its one-line doc, fields, defaults and help."""
+"""``rewardlab list``: every registered reward and advantage transform, with fields, defaults and help."""
 
 from __future__ import annotations
 
@@ -7,27 +7,41 @@ import inspect
 from rich.table import Table
 
 from rewardlab.cli.console import wide_console
-from rewardlab.registry import default_registry, field_help
+from rewardlab.registry import ConfigError, Registry, default_registry, field_help, suggest
+
+
+def _registries() -> list[Registry]:
+    from rewardlab.advantages import default_advantage_registry
+
+    return [default_registry(), default_advantage_registry()]
+
+
+def _table(registry: Registry, names: list[str]) -> Table:
+    table = Table(title=f"rewardlab {registry.kind}s", show_lines=True)
+    for column in (registry.kind, "description", "fields (name: type = default — help)"):
+        table.add_column(column, overflow="fold")
+    for name in names:
+        cls = registry.lookup(name)
+        doc = (inspect.getdoc(cls) or "").split("\n")[0]
+        fields = "\n".join(f"{n}: {t} = {d} — {h}" for n, t, d, h in field_help(cls)) or "(none)"
+        table.add_row(name, doc, fields)
+    return table
 
 
 def run_list(name: str | None = None) -> int:
-    registry = default_registry()
     console = wide_console()
-    if name is not None:
-        cls = registry.lookup(name)
-        console.print(f"[bold]{name}[/bold]  ({cls.__module__}.{cls.__qualname__})\n")
-        console.print(inspect.getdoc(cls) or "")
-        console.print()
-        names = [name]
-    else:
-        names = registry.names()
-    table = Table(title="rewardlab rewards", show_lines=True)
-    for column in ("reward", "description", "fields (name: type = default — help)"):
-        table.add_column(column, overflow="fold")
-    for reward_name in names:
-        cls = registry.lookup(reward_name)
-        doc = (inspect.getdoc(cls) or "").split("\n")[0]
-        fields = "\n".join(f"{n}: {t} = {d} — {h}" for n, t, d, h in field_help(cls)) or "(none)"
-        table.add_row(reward_name, doc, fields)
-    console.print(table)
-    return 0
+    registries = _registries()
+    if name is None:
+        for registry in registries:
+            console.print(_table(registry, registry.names()))
+        return 0
+    for registry in registries:
+        if name in registry.names():
+            cls = registry.lookup(name)
+            console.print(f"[bold]{name}[/bold]  ({cls.__module__}.{cls.__qualname__})\n")
+            console.print(inspect.getdoc(cls) or "")
+            console.print(_table(registry, [name]))
+            return 0
+    every = [n for registry in registries for n in registry.names()]
+    raise ConfigError(f"unknown reward or advantage transform {name!r}; {suggest(name, every)}"
+                      f"available: {', '.join(every)}")
