@@ -15,20 +15,17 @@ Both must give identical labels. Prints both times and the speed-up.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from math_verify import parse, verify
 
 from rewardlab.answers.extraction import extract_answer
+from rewardlab.data import load_math_dataset
 from rewardlab.rewards import BinaryCorrectness
-
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "math500" / "test.json"
 
 _RIGHT_FORMS = ["So the final answer is \\boxed{{{a}}}.", "Therefore \\boxed{{{a}}}", "The answer is ${a}$.",
                 "We conclude: \\boxed{{ {a} }}"]
@@ -89,18 +86,20 @@ def compare(golds: list[str], per_problem: int, workers: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(DEFAULT_DATA), help="MATH-500 test.json")
+    parser.add_argument("--data", default=None,
+                        help="MATH-500 file or folder (default: $REWARDLAB_DATA_DIR, then ../shared/data)")
     parser.add_argument("--samples-per-problem", type=int, nargs="+", default=[8, 16],
                         help="group sizes to measure (16 is Spurious Rewards' n_samples_per_prompt)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
-    golds = [row["answer"] for row in json.loads(Path(args.data).read_text())]
+    golds = list(load_math_dataset("math500", args.data)["answer"])
     if len(args.samples_per_problem) == 1:
         compare(golds, args.samples_per_problem[0], args.workers)
         return
     print(f"{os.cpu_count()} CPUs; each group size in a fresh interpreter, so both scorers start with cold caches")
     for per_problem in args.samples_per_problem:
-        subprocess.run([sys.executable, __file__, "--data", args.data, "--workers", str(args.workers),
+        data = ["--data", args.data] if args.data else []
+        subprocess.run([sys.executable, __file__, *data, "--workers", str(args.workers),
                         "--samples-per-problem", str(per_problem)], check=True)
 
 

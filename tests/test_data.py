@@ -18,13 +18,11 @@ from rewardlab.data import (
     rollouts_to_batch,
     write_rollouts,
 )
+from tests.shared_data import shared_data
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = shared_data()
 COLUMNS = ["prompt", "answer", "id", "source"]
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"shared data not found at {DATA}")
-
 
 @pytest.fixture(autouse=True)
 def _data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,7 +59,6 @@ def fake_hub(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------- the shared sets
 
 
-@needs_data
 def test_math500_has_500_rows_with_the_four_columns_and_nonempty_prompts_and_answers() -> None:
     ds = load_math_dataset("math500")
     assert len(ds) == 500
@@ -71,7 +68,6 @@ def test_math500_has_500_rows_with_the_four_columns_and_nonempty_prompts_and_ans
     assert len(set(ds["id"])) == 500 and ds[0]["id"].startswith("test/")
 
 
-@needs_data
 def test_aime24_has_30_rows_and_keeps_answers_as_written() -> None:
     ds = load_math_dataset("aime24")
     assert len(ds) == 30
@@ -79,7 +75,6 @@ def test_aime24_has_30_rows_and_keeps_answers_as_written() -> None:
     assert "025" in ds["answer"]  # leading zeros are kept; the checker compares values
 
 
-@needs_data
 def test_amc23_has_83_rows_with_parseable_answers_and_integral_floats_shortened() -> None:
     ds = load_math_dataset("amc23")
     assert len(ds) == 83
@@ -89,7 +84,6 @@ def test_amc23_has_83_rows_with_parseable_answers_and_integral_floats_shortened(
     assert not any(a.endswith(".0") for a in ds["answer"])
 
 
-@needs_data
 def test_gsm8k_test_has_1319_rows_whose_answers_are_plain_numbers() -> None:
     ds = load_math_dataset("gsm8k")
     assert len(ds) == 1319
@@ -99,20 +93,17 @@ def test_gsm8k_test_has_1319_rows_whose_answers_are_plain_numbers() -> None:
     assert ds[0]["id"] == "gsm8k/test/0"
 
 
-@needs_data
 def test_gsm8k_train_split_is_read_from_train_jsonl() -> None:
     ds = load_math_dataset("gsm8k", split="train")
     assert len(ds) == 7473
     assert ds[5]["id"] == "gsm8k/train/5"
 
 
-@needs_data
 @pytest.mark.parametrize("alias", ["MATH-500", "math-500", "math_500", " Math500 "])
 def test_common_aliases_name_the_same_set(alias: str) -> None:
     assert len(load_math_dataset(alias)) == 500
 
 
-@needs_data
 @pytest.mark.parametrize("name", ["amc23", "gsm8k"])
 def test_set_directory_file_path_and_data_root_give_the_same_rows(name: str) -> None:
     folder = DATA / name
@@ -123,12 +114,14 @@ def test_set_directory_file_path_and_data_root_give_the_same_rows(name: str) -> 
     assert load_math_dataset(name, DATA).to_list() == from_default
 
 
-@needs_data
-def test_without_the_environment_variable_data_is_found_from_the_repository_root(
+def test_without_the_environment_variable_data_is_found_beside_the_working_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "data").symlink_to(DATA)
+    (tmp_path / "project").mkdir()
     monkeypatch.delenv("REWARDLAB_DATA_DIR")
-    monkeypatch.chdir(tmp_path)
-    assert DATA.resolve() in default_data_dirs()
+    monkeypatch.chdir(tmp_path / "project")
+    assert (tmp_path / "shared" / "data").resolve() in default_data_dirs()
     assert len(load_math_dataset("aime24")) == 30
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import statistics
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,9 @@ from rewardlab.rewards import (
     WeightedSum,
     incorrect_labels,
 )
+from tests.shared_data import shared_data
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = shared_data()
 
 
 def batch_of(completions: list[str], answers: list[str | None] | None = None, **columns: list) -> RolloutBatch:
