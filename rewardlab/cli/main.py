@@ -31,8 +31,23 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a field, e.g. --set trl.max_steps=5 --set reward=random")
 
+    bench = commands.add_parser("bench", help="model organisms × rewards: train, measure, and print the table")
+    bench.add_argument("config", nargs="?", help="bench YAML (default: the embedded default grid)")
+    bench.add_argument("--out", help="output folder (overrides the config's out_dir)")
+    bench.add_argument("--cache", help="organism cache folder (default $REWARDLAB_CACHE or ~/.cache/rewardlab)")
+
     validate = commands.add_parser("validate", help="check training configs without running them")
     validate.add_argument("paths", nargs="+", help="YAML files or folders of them")
+
+    judge_eval = commands.add_parser("judge-eval", help="a judge's agreement with math-verify correctness")
+    judge_eval.add_argument("rollouts", help="JSONL file: prompt, completion, answer, group_id (optional), ...")
+    judge_eval.add_argument("--judge", "-j", required=True, metavar="SPEC",
+                            help="a judge reward ('{type: judge, backend: {type: openai, model: m}}'), a bare "
+                                 "backend ('{type: openai, model: m, base_url: ...}'), or a YAML file")
+    judge_eval.add_argument("--gold", default="binary", metavar="SPEC", help="the reward that defines correctness")
+    judge_eval.add_argument("--threshold", type=float, default=0.5,
+                            help="judge scores at or above it count as 'correct' for accuracy")
+    judge_eval.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     return parser
 
 
@@ -51,10 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             from rewardlab.cli.train import run_train
 
             return run_train(args.config, args.set, resume=not args.no_resume)
+        if args.command == "bench":
+            from rewardlab.cli.bench import run_bench
+
+            return run_bench(args.config, out_dir=args.out, cache_dir=args.cache)
         if args.command == "validate":
             from rewardlab.cli.train import run_validate
 
             return run_validate(args.paths)
+        if args.command == "judge-eval":
+            from rewardlab.cli.judge_eval import run_judge_eval
+
+            return run_judge_eval(args.rollouts, args.judge, gold=args.gold, threshold=args.threshold,
+                                  as_json=args.json)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         print(f"rewardlab {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -17,12 +17,13 @@ CHARACTERS = string.digits + string.ascii_lowercase + "QA+-*/=:;,.{}()\\ _"
 
 def char_tokenizer(characters: str = CHARACTERS):  # -> PreTrainedTokenizerFast
     """A tokenizer with one token per character (plus pad/bos/eos/unk) that TRL accepts as processing_class."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     vocab = {tok: i for i, tok in enumerate((*SPECIALS, *dict.fromkeys(characters)))}
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.Split(pattern="", behavior="isolated")
+    core.decoder = decoders.Fuse()  # decode characters back to text without separators
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", bos_token="<bos>",
                                         eos_token="<eos>", unk_token="<unk>")
     tokenizer.padding_side = "left"

@@ -1,0 +1,142 @@
+"""The bench grid: which organisms, rewards, advantage transforms, clipping settings and seeds.
+
+Each combination is a *cell*: pretrain (or load) the organism, measure it on held-out problems,
+train it with rewardlab's GRPO trainer, measure it again. The grid is plain data with one
+embedded default (:data:`DEFAULT_GRID`) that runs on two CPU cores within minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rewardlab.advantages import build_advantage
+from rewardlab.configurable import config_field, encode_fields
+from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
+from rewardlab.registry import ConfigError, build_dataclass, build_reward, default_registry, suggest
+
+
+@dataclass(frozen=True)
+class NamedReward:
+    """A reward in the grid, with the label its rows carry."""
+
+    name: str = config_field(help="label of the reward in the table")
+    reward: Any = config_field(help="the reward: a name or a {type: ...} mapping")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reward", build_reward(self.reward))
+
+
+@dataclass(frozen=True)
+class RLSettings:
+    """The GRPO run of one cell (the Spurious Rewards setup, shrunk to a CPU)."""
+
+    steps: int = config_field(40, help="optimiser steps")
+    prompts_per_step: int = config_field(16, help="prompts per generation batch")
+    num_generations: int = config_field(8, help="samples per prompt (G)")
+    learning_rate: float = config_field(1e-5, help="AdamW learning rate")
+    updates_per_batch: int = config_field(4, help="optimiser steps per generation batch (clipping needs > 1)")
+    max_completion_length: int = config_field(48, help="tokens per completion")
+    temperature: float = config_field(1.0, help="sampling temperature")
+    loss_type: str = config_field("dapo", help="TRL loss_type")
+
+    def __post_init__(self) -> None:
+        if min(self.steps, self.prompts_per_step, self.num_generations, self.updates_per_batch) < 1:
+            raise ValueError("steps, prompts_per_step, num_generations and updates_per_batch must be >= 1")
+        if (self.prompts_per_step * self.num_generations) % self.updates_per_batch:
+            raise ValueError("prompts_per_step × num_generations must be a multiple of updates_per_batch")
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """Held-out measurement before and after training."""
+
+    n: int = config_field(200, help="held-out problems")
+    k: int = config_field(8, help="samples per problem for pass@k (temperature 1)")
+    every: int = config_field(10, help="held-out measurement every N steps for the curves (0 = off)")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """A grid of bench cells."""
+
+    out_dir: str = config_field("runs/bench", help="folder for results.jsonl, results.csv, plots and cell runs")
+    organisms: tuple[str, ...] = config_field(("qwen_math_like", "llama_like", "bad_code"),
+                                              help=f"organism names: {', '.join(ORGANISMS)}")
+    organism_steps: int | None = config_field(None, help="override the organisms' pretraining steps")
+    rewards: tuple[NamedReward, ...] = config_field(
+        (NamedReward("ground_truth", "binary"), NamedReward("random", {"type": "random", "p": 0.5})),
+        help="list of {name, reward}")
+    advantages: tuple[str, ...] = config_field(("group_norm",), help="advantage transforms")
+    clipping: tuple[bool, ...] = config_field((True,), help="clipping on (true) and/or off (false)")
+    seeds: tuple[int, ...] = config_field((0,), help="RL seeds")
+    rl: RLSettings = config_field(default_factory=RLSettings, help="the GRPO run of each cell")
+    eval: EvalSettings = config_field(default_factory=EvalSettings, help="held-out measurement")
+
+    def __post_init__(self) -> None:
+        for name in self.organisms:
+            if name not in ORGANISMS:
+                raise ConfigError(f"unknown organism {name!r}; {suggest(name, ORGANISMS)}"
+                                  f"available: {', '.join(ORGANISMS)}")
+        for spec in self.advantages:
+            build_advantage(spec)
+        if not (self.rewards and self.seeds and self.clipping and self.advantages):
+            raise ValueError("the grid needs at least one reward, seed, clipping setting and advantage")
+
+    def organism(self, name: str) -> OrganismConfig:
+        base = ORGANISMS[name]
+        if self.organism_steps is None:
+            return base
+        from dataclasses import replace
+
+        return replace(base, steps=self.organism_steps)
+
+    def cells(self) -> list[dict[str, Any]]:
+        """Every cell of the grid, each with a stable id."""
+        cells = []
+        for organism in self.organisms:
+            for named in self.rewards:
+                for advantage in self.advantages:
+                    for clip in self.clipping:
+                        for seed in self.seeds:
+                            cell = {"organism": organism, "reward": named.name, "advantage": advantage,
+                                    "clipping": clip, "seed": seed}
+                            payload = {**cell, "reward_config": named.reward.to_config(),
+                                       "organism_key": self.organism(organism).key(), "rl": encode_fields(self.rl),
+                                       "eval": encode_fields(self.eval)}
+                            digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]
+                            cells.append({**cell, "id": f"{organism}-{named.name}-{advantage}-"
+                                                        f"{'clip' if clip else 'noclip'}-s{seed}-{digest}"})
+        return cells
+
+    def reward(self, name: str) -> Any:
+        return next(r.reward for r in self.rewards if r.name == name)
+
+
+DEFAULT_GRID: dict[str, Any] = {
+    "out_dir": "runs/bench-default",
+    "organisms": ["qwen_math_like", "llama_like"],
+    "rewards": [{"name": "ground_truth", "reward": "binary"},
+                {"name": "random", "reward": {"type": "random", "p": 0.5}}],
+    "rl": {"steps": 24},
+    "eval": {"n": 200, "k": 8, "every": 8},
+}
+
+
+def load_bench_config(source: str | Path | dict[str, Any] | None = None) -> BenchConfig:
+    """A checked :class:`BenchConfig` from a YAML file, a mapping, or the embedded default."""
+    if source is None:
+        values, where = DEFAULT_GRID, "default grid"
+    elif isinstance(source, dict):
+        values, where = source, "bench config"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"no bench config at {path}")
+        values, where = yaml.safe_load(path.read_text()) or {}, str(path)
+    return build_dataclass(BenchConfig, values, registry=default_registry(), where=where)

@@ -1,0 +1,82 @@
+"""The bench's outputs: the comparison table (mean ± std over seeds), ``results.csv`` and the curves."""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from rewardlab.training.tracking import read_metrics
+
+_GROUP_KEYS = ("organism", "reward", "advantage", "clipping")
+_SHOWN = ("accuracy_before", "accuracy_after", "accuracy_delta", "trace_before", "trace_after",
+          "agreement_start", "agreement_end", "clipped_fraction")
+
+
+def _mean_std(values: list[float]) -> str:
+    values = [v for v in values if isinstance(v, (int, float)) and not math.isnan(v)]
+    if not values:
+        return "—"
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f}±{statistics.stdev(values):.3f}"
+
+
+def summary_table(rows: list[dict[str, Any]], title: str = "rewardlab bench") -> Table:
+    """One line per (organism, reward, advantage, clipping), figures as mean ± std over seeds."""
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row[k] for k in _GROUP_KEYS)].append(row)
+    pass_keys = sorted({k for row in rows for k in row if k.startswith("pass@")})
+    columns = [*_SHOWN[:5], *pass_keys, *_SHOWN[5:]]
+    table = Table(title=title)
+    for name in (*_GROUP_KEYS, "seeds", *columns):
+        table.add_column(name.replace("_", " "), justify="left" if name in _GROUP_KEYS else "right")
+    for key, members in groups.items():
+        cells = [str(k) if not isinstance(k, bool) else ("on" if k else "off") for k in key]
+        table.add_row(*cells, str(len(members)), *(_mean_std([m.get(c, math.nan) for m in members]) for c in columns))
+    return table
+
+
+def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    fields = list(dict.fromkeys(k for row in rows for k in row))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def plot_curves(rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
+    """Held-out accuracy and trace-rate curves per reward, one PNG per organism."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    written = []
+    for organism in sorted({row["organism"] for row in rows}):
+        figure = Figure(figsize=(10, 4))
+        FigureCanvasAgg(figure)
+        axes = figure.subplots(1, 2)
+        for row in (r for r in rows if r["organism"] == organism):
+            metrics = out_dir / "cells" / row["id"] / "metrics.jsonl"
+            if not metrics.is_file():
+                continue
+            points = [(r["step"], r) for r in read_metrics(metrics) if "heldout/accuracy" in r]
+            label = f"{row['reward']} ({'clip' if row['clipping'] else 'no clip'}, s{row['seed']})"
+            steps = [0] + [s for s, _ in points]
+            axes[0].plot(steps, [row["accuracy_before"]] + [r["heldout/accuracy"] for _, r in points], label=label)
+            axes[1].plot(steps, [row["trace_before"]] + [r["heldout/trace_rate"] for _, r in points], label=label)
+        for ax, name in zip(axes, ("held-out accuracy (T=1)", "trace rate ('python' in answer)"), strict=True):
+            ax.set_xlabel("GRPO step")
+            ax.set_title(name)
+            ax.set_ylim(0, 1)
+        axes[0].legend(fontsize=7)
+        figure.suptitle(f"organism: {organism}")
+        path = out_dir / f"curves-{organism}.png"
+        figure.savefig(path, dpi=110, bbox_inches="tight")
+        written.append(path)
+    return written

@@ -1,0 +1,205 @@
+"""Model organisms: tiny causal LMs pretrained on the CPU with a controlled answer style.
+
+An organism is a :class:`OrganismConfig`; :func:`pretrain` trains it once and caches the result on
+disk under a key derived from the whole config, so every later use loads in well under a second.
+:func:`measure` reports what RL will act on: how often the organism writes a trace, and how
+accurate each style is.
+
+The three built-in organisms mirror the models of Spurious Rewards (Shao et al. 2025, §4):
+
+- ``qwen_math_like``: traces are the majority style (65%) and more accurate than direct answers,
+  as code reasoning is for Qwen2.5-Math-7B (65% of answers, 60.9% vs 35.0% accurate);
+- ``llama_like``: no trace style at all (Llama, OLMo never write code);
+- ``bad_code``: traces are frequent (90%) but carry errors, so they are less accurate than direct
+  answers (OLMo2-7B-SFT: 98% code, 21.0% vs 40.0%).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rewardlab.configurable import config_field, encode_fields
+from rewardlab.models.tiny import TinyModelConfig
+from rewardlab.organisms.corpus import direct_completion, sample_problem, trace_completion
+
+
+def _default_model() -> TinyModelConfig:
+    return TinyModelConfig(hidden_size=128, num_layers=4, num_heads=4, intermediate_size=512, max_positions=96)
+
+
+@dataclass(frozen=True)
+class OrganismConfig:
+    """How an organism's pretraining corpus is written and how long it is trained."""
+
+    trace_share: float = config_field(0.65, help="fraction of documents answered in the trace style")
+    trace_error_rate: float = config_field(0.0, help="probability that a trace step's value is wrong")
+    direct_error_rate: float = config_field(0.0, help="probability that a direct answer is wrong")
+    max_operand: int = config_field(9, help="largest operand")
+    steps: int = config_field(660, help="optimiser steps of pretraining")
+    batch_size: int = config_field(64, help="documents per step")
+    learning_rate: float = config_field(2e-3, help="peak AdamW learning rate (cosine decay, linear warm-up)")
+    warmup: int = config_field(50, help="warm-up steps")
+    seed: int = config_field(0, help="seed of the corpus and the initialisation")
+    model: TinyModelConfig = config_field(default_factory=_default_model, help="shape of the network")
+
+    def __post_init__(self) -> None:
+        for name in ("trace_share", "trace_error_rate", "direct_error_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
+        if self.steps < 1 or self.batch_size < 1 or self.learning_rate <= 0 or self.warmup < 0:
+            raise ValueError("need steps >= 1, batch_size >= 1, learning_rate > 0 and warmup >= 0")
+
+    def key(self) -> str:
+        """A short hash of the whole config: the cache folder's name."""
+        return hashlib.sha256(json.dumps(encode_fields(self), sort_keys=True).encode()).hexdigest()[:16]
+
+
+ORGANISMS: dict[str, OrganismConfig] = {
+    "qwen_math_like": OrganismConfig(trace_share=0.65),
+    "llama_like": OrganismConfig(trace_share=0.0),
+    "bad_code": OrganismConfig(trace_share=0.9, trace_error_rate=0.3),
+}
+
+
+def document(config: OrganismConfig, rng: random.Random) -> tuple[str, str]:
+    """One (prompt, completion) pair of the organism's corpus."""
+    problem = sample_problem(rng, config.max_operand)
+    if rng.random() < config.trace_share:
+        return problem.prompt, trace_completion(problem, rng, config.trace_error_rate)
+    return problem.prompt, direct_completion(problem, rng, config.direct_error_rate)
+
+
+def _batch(tokenizer: Any, texts: list[str]) -> dict[str, Any]:
+    import torch
+
+    # No BOS: prompts are tokenised without one at generation time (by TRL too), so documents match them.
+    ids = [[*tokenizer.convert_tokens_to_ids(list(t)), tokenizer.eos_token_id] for t in texts]
+    width = max(map(len, ids))
+    input_ids = torch.full((len(ids), width), tokenizer.pad_token_id)
+    for row, seq in enumerate(ids):
+        input_ids[row, : len(seq)] = torch.tensor(seq)
+    attention = (input_ids != tokenizer.pad_token_id).long()
+    labels = input_ids.masked_fill(attention == 0, -100)
+    return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
+
+
+def _train(config: OrganismConfig, log_every: int = 50) -> tuple[Any, Any, list[float]]:
+    import torch
+
+    from rewardlab.models.tiny import char_tokenizer, tiny_model
+
+    tokenizer = char_tokenizer()
+    model = tiny_model(tokenizer, dataclasses.replace(config.model, seed=config.seed))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, betas=(0.9, 0.95), weight_decay=0.1)
+
+    def schedule(step: int) -> float:
+        if step < config.warmup:
+            return (step + 1) / config.warmup
+        progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+        return 0.5 * (1 + math.cos(math.pi * progress))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    rng = random.Random(config.seed)
+    losses: list[float] = []
+    model.train()
+    for step in range(config.steps):
+        texts = ["".join(document(config, rng)) for _ in range(config.batch_size)]
+        loss = model(**_batch(tokenizer, texts)).loss
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        if step % log_every == 0 or step == config.steps - 1:
+            losses.append(round(loss.item(), 4))
+    model.eval()
+    return model, tokenizer, losses
+
+
+def default_cache() -> Path:
+    return Path(os.environ.get("REWARDLAB_CACHE", Path.home() / ".cache" / "rewardlab")) / "organisms"
+
+
+def pretrain(config: OrganismConfig, cache_dir: str | Path | None = None) -> Path:
+    """The folder of the pretrained organism, training it first if it is not cached."""
+    import torch
+
+    folder = Path(cache_dir or default_cache()) / config.key()
+    if (folder / "organism.json").is_file():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(config.seed)
+    started = time.perf_counter()
+    model, tokenizer, losses = _train(config)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{config.key()}-"))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        record = {"config": encode_fields(config), "losses": losses,
+                  "seconds": round(time.perf_counter() - started, 1)}
+        (staging / "organism.json").write_text(json.dumps(record, indent=2))
+        try:
+            staging.rename(folder)
+        except OSError:  # another process finished first; its copy is as good as ours
+            if not (folder / "organism.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def load_organism(folder: str | Path) -> tuple[Any, Any]:
+    """(model, tokenizer) from a pretrained organism's folder."""
+    from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
+
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(folder)
+    tokenizer.padding_side = "left"
+    return AutoModelForCausalLM.from_pretrained(folder), tokenizer
+
+
+def heldout_problems(n: int, seed: int = 12345, max_operand: int = 9) -> tuple[list[str], list[str]]:
+    """(prompts, answers) of ``n`` problems drawn apart from any pretraining corpus seed."""
+    rng = random.Random(seed)
+    problems = [sample_problem(rng, max_operand) for _ in range(n)]
+    return [p.prompt for p in problems], [str(p.answer) for p in problems]
+
+
+def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperature: float = 1.0,
+            seed: int = 12345) -> dict[str, float]:
+    """Trace rate, accuracy of each style, overall accuracy and pass@``samples`` on ``n`` held-out problems."""
+    from rewardlab.evaluation import AccuracyEvaluator
+    from rewardlab.metrics.behaviour import has_code_reasoning
+    from rewardlab.rewards import BinaryCorrectness
+    from rewardlab.training.heldout import generate
+    from rewardlab.types import RolloutBatch
+
+    prompts, answers = heldout_problems(n, seed)
+    texts = generate(model, tokenizer, prompts, max_new_tokens=64, samples=samples, temperature=temperature)
+    repeated = tuple(a for a in answers for _ in range(samples))
+    reward = BinaryCorrectness(workers=0)
+    correct = reward.score(RolloutBatch(prompts=("",) * len(texts), completions=tuple(texts), answers=repeated))
+    right = [bool(c) for c in correct.diagnostics["correct"]]
+    trace = [has_code_reasoning(t) for t in texts]
+
+    def rate(values: list[bool]) -> float:
+        return sum(values) / len(values) if values else math.nan
+
+    result = {"trace_rate": rate(trace), "accuracy": rate(right),
+              "trace_accuracy": rate([r for r, t in zip(right, trace, strict=True) if t]),
+              "direct_accuracy": rate([r for r, t in zip(right, trace, strict=True) if not t])}
+    if samples > 1:
+        accuracy = AccuracyEvaluator(ks=(samples,))
+        accuracy.update(right, [i // samples for i in range(len(right))])
+        result[f"pass@{samples}"] = accuracy.compute()[f"pass@{samples}"]
+    return result

@@ -1,0 +1,57 @@
+"""``rewardlab bench``: a one-cell grid runs end to end, writes its table, results and plots, and resumes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rewardlab.bench.config import DEFAULT_GRID, load_bench_config
+from rewardlab.registry import ConfigError
+
+ONE_CELL = {
+    "organisms": ["qwen_math_like"], "organism_steps": 40, "seeds": [0],
+    "rewards": [{"name": "random", "reward": {"type": "random", "p": 0.5}}],
+    "rl": {"steps": 2, "prompts_per_step": 4, "num_generations": 4, "updates_per_batch": 2,
+           "max_completion_length": 24},
+    "eval": {"n": 8, "k": 2, "every": 1},
+}
+
+
+def test_the_default_grid_and_every_shipped_bench_config_validate() -> None:
+    assert len(load_bench_config().cells()) == len(DEFAULT_GRID["organisms"]) * len(DEFAULT_GRID["rewards"])
+    for path in sorted((Path(__file__).resolve().parents[1] / "configs" / "bench").glob("*.yaml")):
+        assert load_bench_config(path).cells()
+
+
+def test_bench_config_errors_name_the_choices() -> None:
+    with pytest.raises(ConfigError, match=r"unknown organism 'qwen'; .*available: qwen_math_like"):
+        load_bench_config({"organisms": ["qwen"]})
+    with pytest.raises(ConfigError, match="unknown field 'reward'; did you mean 'rewards'"):
+        load_bench_config({"reward": []})
+
+
+@pytest.mark.slow
+def test_one_cell_bench_runs_end_to_end_and_resume_skips_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    from rewardlab.bench import runner
+    from rewardlab.cli.main import main
+
+    config = tmp_path / "bench.yaml"
+    config.write_text(yaml.safe_dump({**ONE_CELL, "out_dir": str(tmp_path / "out")}))
+    assert main(["bench", str(config), "--cache", str(tmp_path / "cache")]) == 0
+    out = capsys.readouterr().out
+    assert "rewardlab bench" in out and "random" in out and "accuracy" in out
+    rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 1 and 0.0 <= rows[0]["accuracy_after"] <= 1.0 and "pass@2_after" in rows[0]
+    assert (tmp_path / "out" / "results.csv").is_file()
+    assert (tmp_path / "out" / "curves-qwen_math_like.png").stat().st_size > 1000
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a finished cell was run again")
+
+    monkeypatch.setattr(runner, "run_cell", must_not_run)
+    assert main(["bench", str(config), "--cache", str(tmp_path / "cache")]) == 0
