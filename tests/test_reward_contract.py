@@ -27,6 +27,12 @@ EXAMPLES: dict[str, object] = {
     "clip": {"type": "clip", "reward": {"type": "affine", "reward": "format", "scale": 3.0}, "low": 0.5, "high": 2.0},
     "scale": {"type": "scale", "reward": "contains_python", "factor": 2.0},
     "affine": {"type": "affine", "reward": {"type": "binary", "workers": 0}, "scale": 2.0, "shift": -1.0},
+    "self_consistency": {"type": "self_consistency", "workers": 0, "min_vote_share": 0.3, "n_train": 3},
+    "brier": {"type": "brier", "workers": 0, "fallback": True, "weighting": "code"},
+    "ternary": {"type": "ternary", "workers": 0, "abstain_value": -0.5, "abstain_answers": ["no idea", "idk"]},
+    # echo: rewardlab's offline, deterministic judge backend (a digest of each request), so no model runs here
+    "judge": {"type": "judge", "mode": "pairwise", "tournament": "knockout", "swap": False, "samples": 3,
+              "temperature": 0.7, "backend": {"type": "echo"}},
 }
 
 

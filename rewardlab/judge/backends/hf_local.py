@@ -1,0 +1,135 @@
+"""A local transformers causal LM as the judge: ``{type: transformers, model: smollm2 | PATH}``.
+
+The model is loaded on the first request (``smollm2`` is the folder converted by
+:func:`rewardlab.models.smollm2.smollm2_dir`; any other value is passed to ``from_pretrained``).
+Requests are rendered with the tokenizer's chat template and generated in left-padded batches of
+``batch_size``, grouped by sampling parameters. Sampling seeds ``torch`` inside
+``torch.random.fork_rng`` with the batch's seed, so the global RNG is untouched and a batch is
+reproducible; a request's reply may still depend on the batch it shares (padding, RNG order).
+Usage is reported as prompt tokens (without padding) and generated tokens (up to the first EOS).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from rewardlab.configurable import config_field
+from rewardlab.judge.backends.base import (
+    ChatRequest,
+    Completion,
+    JudgeBackend,
+    JudgeClient,
+    JudgeError,
+    OnDone,
+    Sampling,
+)
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+
+@dataclass(frozen=True)
+class TransformersBackend(JudgeBackend):
+    """A local transformers model as the judge, generating in batches on ``device``."""
+
+    type_name: ClassVar[str] = "transformers"
+
+    model: str = config_field("smollm2", help="'smollm2' (converted once into the cache), a local folder or a hub id")
+    batch_size: int = config_field(8, help="requests generated together")
+    dtype: Literal["float32", "bfloat16", "float16"] = config_field("float32", help="weight dtype")
+    device: str = config_field("cpu", help="torch device, e.g. 'cpu' or 'cuda:0'")
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ValueError("model must be 'smollm2', a local folder or a hub id")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+
+    def connect(self) -> TransformersClient:
+        return TransformersClient(self)
+
+    def cache_identity(self) -> Mapping[str, Any]:
+        return {"type": self.type_name, "model": self.model, "dtype": self.dtype}
+
+
+class TransformersClient(JudgeClient):
+    """Holds the loaded model and tokenizer; generation is serialised by a lock."""
+
+    def __init__(self, config: TransformersBackend) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._model: PreTrainedModel | None = None
+        self._tokenizer: PreTrainedTokenizerBase | None = None
+
+    def _load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+        if self._model is None or self._tokenizer is None:
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            from rewardlab.models.smollm2 import resolve_model_path
+
+            path = resolve_model_path(self.config.model)
+            try:
+                model = AutoModelForCausalLM.from_pretrained(path, dtype=self.config.dtype)
+                tokenizer = AutoTokenizer.from_pretrained(path)
+            except (OSError, ValueError) as exc:
+                raise JudgeError(f"judge model {self.config.model!r} could not be loaded from {path}: {exc}") from exc
+            if tokenizer.pad_token is None:
+                tokenizer.pad_token = tokenizer.eos_token
+            tokenizer.padding_side = "left"
+            self._model, self._tokenizer = model.to(self.config.device).eval(), tokenizer
+        return self._model, self._tokenizer
+
+    def complete(self, requests: Sequence[ChatRequest], on_done: OnDone | None = None) -> list[Completion]:
+        results: list[Completion | None] = [None] * len(requests)
+        by_sampling: dict[Sampling, list[int]] = {}
+        for i, request in enumerate(requests):
+            by_sampling.setdefault(request.sampling, []).append(i)
+        with self._lock:
+            model, tokenizer = self._load()
+            for sampling, positions in by_sampling.items():
+                for start in range(0, len(positions), self.config.batch_size):
+                    chunk = positions[start:start + self.config.batch_size]
+                    started = time.perf_counter()
+                    replies = self._generate(model, tokenizer, [requests[i] for i in chunk], sampling)
+                    seconds = (time.perf_counter() - started) / len(chunk)
+                    for i, (text, n_prompt, n_new) in zip(chunk, replies, strict=True):
+                        results[i] = Completion(text=text, prompt_tokens=n_prompt, completion_tokens=n_new,
+                                                seconds=seconds)
+                        if on_done is not None:
+                            on_done(i, results[i])
+        return [r for r in results if r is not None]
+
+    def _generate(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, requests: Sequence[ChatRequest],
+                  sampling: Sampling) -> list[tuple[str, int, int]]:
+        import torch
+
+        texts = [tokenizer.apply_chat_template(r.message_dicts(), tokenize=False, add_generation_prompt=True)
+                 for r in requests]
+        encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        options: dict[str, Any] = {"max_new_tokens": sampling.max_tokens, "pad_token_id": tokenizer.pad_token_id,
+                                   "do_sample": sampling.temperature > 0}
+        if sampling.temperature > 0:
+            options.update(temperature=sampling.temperature, top_p=sampling.top_p)
+        devices = [model.device.index or 0] if model.device.type == "cuda" else []
+        try:
+            with torch.random.fork_rng(devices=devices), torch.inference_mode():
+                torch.manual_seed(sampling.seed)
+                output = model.generate(**encoded, **options)
+        except (RuntimeError, ValueError) as exc:
+            raise JudgeError(f"judge model {self.config.model!r} failed to generate: {exc}") from exc
+        new = output[:, encoded["input_ids"].shape[1]:]
+        prompt_lengths = encoded["attention_mask"].sum(dim=1).tolist()
+        replies = []
+        for row, n_prompt in zip(new, prompt_lengths, strict=True):
+            ids = row.tolist()
+            if tokenizer.eos_token_id in ids:
+                ids = ids[:ids.index(tokenizer.eos_token_id)]
+            replies.append((tokenizer.decode(ids, skip_special_tokens=True), int(n_prompt), len(ids)))
+        return replies
+
+    def close(self) -> None:
+        self._model = self._tokenizer = None
