@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 
 from rewardlab.organisms import ORGANISMS, OrganismConfig, load_organism, measure, pretrain
-from rewardlab.organisms.corpus import Problem, direct_completion, sample_problem, trace_completion
+from rewardlab.organisms.corpus import (
+    UNANSWERABLE_LABEL,
+    Problem,
+    abstention_completion,
+    direct_completion,
+    sample_problem,
+    trace_completion,
+)
+from rewardlab.organisms.evaluate import heldout_problems
 from rewardlab.organisms.pretrain import document
+from rewardlab.rewards import BinaryCorrectness, BrierReward, TernaryReward
 
 
 def test_every_trace_step_is_right_and_its_box_holds_the_value_of_the_expression() -> None:
@@ -42,17 +51,69 @@ def test_problems_have_two_or_three_operands_and_at_most_one_product() -> None:
 
 def test_corpus_style_mix_and_bad_code_errors_match_the_config() -> None:
     rng = random.Random(2)
-    qwen = [document(ORGANISMS["qwen_math_like"], rng)[1] for _ in range(4000)]
-    assert abs(sum("python" in d for d in qwen) / 4000 - 0.65) < 0.03
+    answered = [c for _, c in (document(ORGANISMS["qwen_math_like"], rng) for _ in range(4000))
+                if c != abstention_completion()]
+    assert abs(sum("python" in c for c in answered) / len(answered) - 0.65) < 0.03
     assert not any("python" in document(ORGANISMS["llama_like"], rng)[1] for _ in range(1000))
-    bad = [(p, c) for p, c in (document(ORGANISMS["bad_code"], rng) for _ in range(2000)) if "python" in c]
-    wrong = sum(not c.endswith(f"\\boxed{{{eval(p[3:-1])}}}") for p, c in bad) / len(bad)
+    bad = [(p, c) for p, c in (document(ORGANISMS["bad_code"], rng) for _ in range(2000))
+           if "python" in c and "x" not in p]
+    wrong = sum(f"\\boxed{{{eval(p[3:-1])}}}" not in c for p, c in bad) / len(bad)
     assert 0.3 < wrong < 0.6  # 30% per step, over one or two steps
+
+
+def test_unanswerable_problems_hide_one_operand_and_abstain_or_hallucinate_in_the_configured_shares() -> None:
+    config = dataclasses.replace(ORGANISMS["qwen_math_like"], unanswerable_share=0.5, abstain_share=0.4)
+    rng = random.Random(3)
+    docs = [document(config, rng) for _ in range(4000)]
+    hidden = [(p, c) for p, c in docs if "x" in p]
+    assert abs(len(hidden) / len(docs) - 0.5) < 0.03
+    assert all(p.count("x") == 1 for p, _ in hidden)
+    abstained = [c for _, c in hidden if c == abstention_completion()]
+    assert abs(len(abstained) / len(hidden) - 0.4) < 0.04
+    assert not any(c == abstention_completion() for p, c in docs if "x" not in p)  # only unknowns abstain
+
+
+def test_stated_confidences_come_from_the_configured_values_independently_of_correctness() -> None:
+    config = dataclasses.replace(ORGANISMS["bad_code"], confidence_share=0.5, confidences=(0.6, 1.0))
+    rng = random.Random(4)
+    docs = [document(config, rng) for _ in range(4000)]
+    stated = [(p, c) for p, c in docs if "<confidence>" in c]
+    assert abs(len(stated) / len(docs) - 0.5) < 0.03
+    values = [float(re.search(r"<confidence>([^<]*)</confidence>", c).group(1)) for _, c in stated]
+    assert set(values) == {0.6, 1.0}
+    answerable = [(p, c, v) for (p, c), v in zip(stated, values, strict=True) if "x" not in p]
+    right = [v for p, c, v in answerable if f"\\boxed{{{eval(p[3:-1])}}}" in c]
+    wrong = [v for p, c, v in answerable if f"\\boxed{{{eval(p[3:-1])}}}" not in c]
+    assert wrong and right and abs(sum(right) / len(right) - sum(wrong) / len(wrong)) < 0.05
+
+
+def test_the_problem_stream_without_unknowns_is_unchanged_by_the_unanswerable_feature() -> None:
+    plain = [sample_problem(random.Random(7)) for _ in range(3)]
+    assert plain == [sample_problem(random.Random(7), unanswerable_share=0.0) for _ in range(3)]
+    prompts, labels = heldout_problems(200, seed=5, unanswerable_share=0.25)
+    assert all((label == UNANSWERABLE_LABEL) == ("x" in prompt) for prompt, label in zip(prompts, labels, strict=True))
+    assert 30 < labels.count(UNANSWERABLE_LABEL) < 70
+
+
+def test_rewards_read_the_corpus_formats_as_intended() -> None:
+    """An abstention is one to the ternary reward; no number answers an unanswerable problem; the
+    stated confidence is what the Brier reward reads and does not disturb the binary reward."""
+    completions = [abstention_completion(), "\\boxed{7}", "python: a=3+4=7; \\boxed{7} <confidence>0.8</confidence>"]
+    ternary = TernaryReward(workers=0)(prompts=["q"] * 3, completions=completions, answer=[UNANSWERABLE_LABEL] * 3)
+    assert ternary == [0.0, -1.0, -1.0]
+    binary = BinaryCorrectness(workers=0)(prompts=["q"] * 3, completions=completions, answer=["7"] * 3)
+    assert binary == [0.0, 1.0, 1.0]
+    brier = BrierReward(workers=0, fallback=True)(prompts=["q"], completions=completions[2:], answer=["7"])
+    assert brier == [pytest.approx(1 - 0.2**2)]
 
 
 def test_organism_configs_are_checked() -> None:
     with pytest.raises(ValueError, match="trace_share must lie in"):
         OrganismConfig(trace_share=1.5)
+    with pytest.raises(ValueError, match="unanswerable_share must lie in"):
+        OrganismConfig(unanswerable_share=-0.1)
+    with pytest.raises(ValueError, match="confidences must be"):
+        OrganismConfig(confidences=(0.5, 1.2))
 
 
 @pytest.mark.slow
@@ -67,8 +128,10 @@ def test_small_budget_pretraining_is_deterministic_cached_and_learns(tmp_path: P
     mtime = (first / "organism.json").stat().st_mtime
     assert pretrain(config, tmp_path / "a") == first and (first / "organism.json").stat().st_mtime == mtime
     model, tokenizer = load_organism(first)
-    figures = measure(model, tokenizer, n=100, temperature=0.0)
+    figures = measure(model, tokenizer, n=100, temperature=0.0, unanswerable_share=0.2)
     # The stated floor for this budget: the answer format is learned (greedy decoding writes a boxed trace for
     # 100% of problems at 120 steps × 64 documents, measured), the arithmetic not yet (about 4% right).
     assert figures["trace_rate"] > 0.5
-    assert measure(model, tokenizer, n=100, temperature=0.0) == figures  # greedy measurement is deterministic
+    again = measure(model, tokenizer, n=100, temperature=0.0, unanswerable_share=0.2)
+    assert json.dumps(again) == json.dumps(figures)  # greedy measurement is deterministic (NaN included)
+    assert 0.0 <= figures["hallucination_rate"] + figures["abstention_rate"] <= 1.0

@@ -41,7 +41,7 @@ class RLSettings:
     num_generations: int = config_field(8, help="samples per prompt (G)")
     learning_rate: float = config_field(1e-5, help="AdamW learning rate")
     updates_per_batch: int = config_field(4, help="optimiser steps per generation batch (clipping needs > 1)")
-    max_completion_length: int = config_field(48, help="tokens per completion")
+    max_completion_length: int = config_field(80, help="tokens per completion (a trace with a confidence is ~70)")
     temperature: float = config_field(1.0, help="sampling temperature")
     loss_type: str = config_field("dapo", help="TRL loss_type")
 
@@ -69,6 +69,8 @@ class BenchConfig:
     organisms: tuple[str, ...] = config_field(("qwen_math_like", "llama_like", "bad_code"),
                                               help=f"organism names: {', '.join(ORGANISMS)}")
     organism_steps: int | None = config_field(None, help="override the organisms' pretraining steps")
+    unanswerable_share: float = config_field(
+        0.2, help="fraction of training and held-out problems with an unknown operand (abstention's test)")
     rewards: tuple[NamedReward, ...] = config_field(
         (NamedReward("ground_truth", "binary"), NamedReward("random", {"type": "random", "p": 0.5})),
         help="list of {name, reward}")
@@ -85,6 +87,8 @@ class BenchConfig:
                                   f"available: {', '.join(ORGANISMS)}")
         for spec in self.advantages:
             build_advantage(spec)
+        if not 0.0 <= self.unanswerable_share < 1.0:
+            raise ValueError(f"unanswerable_share must lie in [0, 1), got {self.unanswerable_share}")
         if not (self.rewards and self.seeds and self.clipping and self.advantages):
             raise ValueError("the grid needs at least one reward, seed, clipping setting and advantage")
 
@@ -108,6 +112,7 @@ class BenchConfig:
                                     "clipping": clip, "seed": seed}
                             payload = {**cell, "reward_config": named.reward.to_config(),
                                        "organism_key": self.organism(organism).key(), "rl": encode_fields(self.rl),
+                                       "unanswerable_share": self.unanswerable_share,
                                        "eval": encode_fields(self.eval)}
                             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]
                             cells.append({**cell, "id": f"{organism}-{named.name}-{advantage}-"

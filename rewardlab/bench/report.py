@@ -14,8 +14,11 @@ from rich.table import Table
 from rewardlab.training.tracking import read_metrics
 
 _GROUP_KEYS = ("organism", "reward", "advantage", "clipping")
+# Columns of the printed table, in order; ``pass@k`` columns are inserted after the trace rates.
 _SHOWN = ("accuracy_before", "accuracy_after", "accuracy_delta", "trace_before", "trace_after",
-          "agreement_start", "agreement_end", "clipped_fraction")
+          "ece_before", "ece_after", "brier_after", "hallucination_before", "hallucination_after", "abstention_after",
+          "agreement_start", "agreement_end")
+_PASS_AT = 5  # position of the pass@k columns in _SHOWN
 
 
 def _mean_std(values: list[float]) -> str:
@@ -33,7 +36,7 @@ def summary_table(rows: list[dict[str, Any]], title: str = "rewardlab bench") ->
     for row in rows:
         groups[tuple(row[k] for k in _GROUP_KEYS)].append(row)
     pass_keys = sorted({k for row in rows for k in row if k.startswith("pass@")})
-    columns = [*_SHOWN[:5], *pass_keys, *_SHOWN[5:]]
+    columns = [*_SHOWN[:_PASS_AT], *pass_keys, *_SHOWN[_PASS_AT:]]
     table = Table(title=title)
     for name in (*_GROUP_KEYS, "seeds", *columns):
         table.add_column(name.replace("_", " "), justify="left" if name in _GROUP_KEYS else "right")

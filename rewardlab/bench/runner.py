@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from rewardlab.bench.config import BenchConfig
-from rewardlab.organisms.pretrain import heldout_problems, load_organism, measure, pretrain
+from rewardlab.organisms.evaluate import heldout_problems, measure
+from rewardlab.organisms.pretrain import load_organism, pretrain
+from rewardlab.rewards.base import Reward, walk
 from rewardlab.training.tracking import read_metrics
 
 UNCLIPPED_EPSILON = 1.0e6
@@ -28,11 +30,14 @@ def finished_cells(results_path: Path) -> dict[str, dict[str, Any]]:
 def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path) -> dict[str, float]:
     """The organism measured before any RL (computed once per organism and kept in the out folder)."""
     organism = config.organism(name)
-    path = out_dir / "organisms" / f"{name}-{organism.key()}-n{config.eval.n}-k{config.eval.k}.json"
+    stem = f"{name}-{organism.key()}-n{config.eval.n}-k{config.eval.k}-u{config.unanswerable_share}"
+    path = out_dir / "organisms" / f"{stem}.json"
     if path.is_file():
         return json.loads(path.read_text())
     model, tokenizer = load_organism(pretrain(organism, cache_dir))
-    values = measure(model, tokenizer, n=config.eval.n, samples=config.eval.k)
+    values = measure(model, tokenizer, n=config.eval.n, samples=config.eval.k,
+                     unanswerable_share=config.unanswerable_share,
+                     reliability=out_dir / "organisms" / f"reliability-{name}.png")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values))
     return values
@@ -53,9 +58,50 @@ def _training_args(config: BenchConfig, cell: dict[str, Any], run_dir: Path) -> 
         report_to=[], save_strategy="no", logging_steps=1, seed=cell["seed"], disable_tqdm=True)
 
 
+def _reads_incorrect_labels(reward: Reward) -> bool:
+    from rewardlab.rewards import IncorrectLabel
+
+    return any(isinstance(r, IncorrectLabel) for r in walk(reward))
+
+
+def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenizer: Any) -> Any:
+    """The cell's training prompts and labels as a ``datasets.Dataset``.
+
+    For a reward that reads wrong labels (``incorrect``), the labels are built as Spurious Rewards
+    builds them: the organism samples 8 answers per prompt, the majority answer is kept where it is
+    wrong, and only those prompts are trained on (from a pool four times the size the run needs).
+    """
+    from datasets import Dataset
+
+    rl = config.rl
+    needed = rl.steps * rl.prompts_per_step // rl.updates_per_batch + 1
+    reward = config.reward(cell["reward"])
+    if not _reads_incorrect_labels(reward):
+        prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
+                                            unanswerable_share=config.unanswerable_share)
+        return Dataset.from_dict({"prompt": prompts, "answer": answers})
+    from rewardlab.answers.extraction import extract_answer
+    from rewardlab.rewards import incorrect_labels
+    from rewardlab.training.heldout import generate
+
+    prompts, answers = heldout_problems(4 * needed, seed=1000 + cell["seed"],
+                                        unanswerable_share=config.unanswerable_share)
+    samples = 8
+    texts = generate(model, tokenizer, prompts, max_new_tokens=rl.max_completion_length, samples=samples,
+                     temperature=1.0)
+    found = [extract_answer(t) for t in texts]
+    per_prompt = [[f.answer if f else None for f in found[i * samples:(i + 1) * samples]] for i in range(len(prompts))]
+    wrong = incorrect_labels(per_prompt, answers)
+    keep = [i for i, label in enumerate(wrong) if label is not None]
+    if not keep:
+        raise RuntimeError(f"the organism's majority answer is right on all {len(prompts)} pooled prompts; "
+                           "the incorrect reward has no wrong labels to train on")
+    return Dataset.from_dict({"prompt": [prompts[i] for i in keep], "answer": [answers[i] for i in keep],
+                              "incorrect_answer": [wrong[i] for i in keep]})
+
+
 def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, out_dir: Path) -> dict[str, Any]:
     """Train one cell and return its result row."""
-    from datasets import Dataset
     from transformers import TrainerCallback
 
     from rewardlab.advantages import build_advantage
@@ -67,19 +113,19 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
     model, tokenizer = load_organism(pretrain(config.organism(cell["organism"]), cache_dir))
     run_dir = out_dir / "cells" / cell["id"]
     (run_dir / "metrics.jsonl").unlink(missing_ok=True)
-    n_prompts = config.rl.steps * config.rl.prompts_per_step // config.rl.updates_per_batch + 1
-    prompts, answers = heldout_problems(n_prompts, seed=1000 + cell["seed"])
+    dataset = training_set(config, cell, model, tokenizer)
     reward = config.reward(cell["reward"])
     gold = BinaryCorrectness(workers=1)
     trainer = GRPOTrainer(model=model, reward=reward, args=_training_args(config, cell, run_dir),
                           advantage=build_advantage(cell["advantage"]), gold=gold,
-                          train_dataset=Dataset.from_dict({"prompt": prompts, "answer": answers}),
+                          train_dataset=dataset,
                           processing_class=tokenizer, metrics_path=run_dir / "metrics.jsonl")
 
     class Curve(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if config.eval.every and state.global_step % config.eval.every == 0:
-                point = measure(trainer.model, tokenizer, n=config.eval.n)
+                point = measure(trainer.model, tokenizer, n=config.eval.n,
+                                unanswerable_share=config.unanswerable_share)
                 trainer.log({f"heldout/{k}": v for k, v in point.items()})
 
     trainer.add_callback(Curve())
@@ -88,7 +134,8 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
     finally:
         reward.close()
         gold.close()
-    after = measure(trainer.model, tokenizer, n=config.eval.n, samples=config.eval.k)
+    after = measure(trainer.model, tokenizer, n=config.eval.n, samples=config.eval.k,
+                    unanswerable_share=config.unanswerable_share, reliability=run_dir / "reliability.png")
     return _row(cell, before, after, read_metrics(run_dir / "metrics.jsonl"), config.eval.k,
                 time.perf_counter() - started)
 
@@ -102,13 +149,18 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
          k: int, seconds: float) -> dict[str, Any]:
     agreement = _first_last(records, "rewardlab/agreement")
     clipped = [r.get("clip_ratio/region_mean") for r in records if r.get("clip_ratio/region_mean") is not None]
+    def both(name: str, key: str | None = None) -> dict[str, float]:
+        key = key or name
+        return {f"{name}_before": before.get(key, math.nan), f"{name}_after": after.get(key, math.nan)}
+
     return {
         **cell,
-        "accuracy_before": before["accuracy"], "accuracy_after": after["accuracy"],
-        "accuracy_delta": after["accuracy"] - before["accuracy"],
-        "trace_before": before["trace_rate"], "trace_after": after["trace_rate"],
-        f"pass@{k}_before": before.get(f"pass@{k}", math.nan), f"pass@{k}_after": after.get(f"pass@{k}", math.nan),
+        **both("accuracy"), "accuracy_delta": after["accuracy"] - before["accuracy"],
+        **both("trace", "trace_rate"), **both(f"pass@{k}"),
         "trace_accuracy_after": after["trace_accuracy"], "direct_accuracy_after": after["direct_accuracy"],
+        **both("ece"), **both("brier"), **both("mean_confidence"), **both("confidence_rate"),
+        **both("hallucination", "hallucination_rate"), **both("abstention", "abstention_rate"),
+        **both("truthfulness"), **both("unanswerable_abstention"),
         "agreement_start": agreement[0], "agreement_end": agreement[1],
         "clipped_fraction": sum(clipped) / len(clipped) if clipped else math.nan,
         "seconds": round(seconds, 1),

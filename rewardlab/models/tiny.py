@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from rewardlab.configurable import config_field
 
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
-CHARACTERS = string.digits + string.ascii_lowercase + "QA+-*/=:;,.{}()\\ _"
+# New characters go at the end, so the ids of the older ones never change.
+CHARACTERS = string.digits + string.ascii_lowercase + "QA+-*/=:;,.{}()\\ _<>"
 
 
 def char_tokenizer(characters: str = CHARACTERS):  # -> PreTrainedTokenizerFast

@@ -11,6 +11,16 @@ styles, in the proportion the organism's config fixes:
 
 Either style can carry deliberate errors (a step result off by a small amount), which is how the
 "bad code" organism makes its traces frequent but less accurate than its direct answers.
+
+Two further features give the richer rewards something to act on:
+
+- **unanswerable** problems, with one operand replaced by an unknown ``x`` (``Q: 7+x*3=``). The
+  corpus answers some of them ``\\boxed{unknown}`` (an abstention) and the rest with a made-up
+  value for ``x`` in the usual style (a hallucination), so abstention is a behaviour the organism
+  already has, for the ternary reward (TruthRL) to amplify or a binary reward to erode;
+- a **stated confidence** after the answer, ``\\boxed{55} <confidence>0.9</confidence>``, drawn
+  without regard to whether the answer is right (so the organism starts miscalibrated, as RLVR
+  models are), for the Brier reward (RLCR) to calibrate.
 """
 
 from __future__ import annotations
@@ -19,6 +29,9 @@ import random
 from dataclasses import dataclass
 
 _OPS = "+-*"
+UNKNOWN = "x"  # the operand an unanswerable problem leaves out
+ABSTAIN = "unknown"  # how the corpus abstains; a whole-answer abstention for the ternary reward
+UNANSWERABLE_LABEL = "unanswerable"  # reference answer of an unanswerable problem: no number equals it
 
 
 def _apply(op: str, left: int, right: int) -> int:
@@ -31,11 +44,22 @@ class Problem:
 
     operands: tuple[int, ...]
     operators: tuple[str, ...]
+    unknown: int | None = None  # position of the operand the prompt hides behind ``x``
 
     @property
     def prompt(self) -> str:
-        pairs = zip(self.operators, self.operands[1:], strict=True)
-        return f"Q: {self.operands[0]}" + "".join(f"{op}{x}" for op, x in pairs) + "="
+        shown = [UNKNOWN if i == self.unknown else str(x) for i, x in enumerate(self.operands)]
+        pairs = zip(self.operators, shown[1:], strict=True)
+        return f"Q: {shown[0]}" + "".join(f"{op}{x}" for op, x in pairs) + "="
+
+    @property
+    def answerable(self) -> bool:
+        return self.unknown is None
+
+    @property
+    def label(self) -> str:
+        """The reference answer: the value, or :data:`UNANSWERABLE_LABEL` when an operand is unknown."""
+        return str(self.answer) if self.answerable else UNANSWERABLE_LABEL
 
     def trace(self, rng: random.Random | None = None, error_rate: float = 0.0) -> tuple[list[str], int]:
         """The steps ``name=left op right=value`` in evaluation order (``*`` first) and the final value.
@@ -62,17 +86,33 @@ class Problem:
         return self.trace()[1]
 
 
-def sample_problem(rng: random.Random, max_operand: int = 9) -> Problem:
-    """Two operands (30%) or three (70%); at most one ``*``."""
+def sample_problem(rng: random.Random, max_operand: int = 9, unanswerable_share: float = 0.0) -> Problem:
+    """Two operands (30%) or three (70%); at most one ``*``; one operand hidden with ``unanswerable_share``.
+
+    The unanswerable draw comes after the problem's own draws, so with ``unanswerable_share = 0``
+    the stream of problems is the same as before the feature existed.
+    """
     n = 2 if rng.random() < 0.3 else 3
     operators: list[str] = []
     for _ in range(n - 1):
         operators.append(rng.choice("+-" if "*" in operators else _OPS))
-    return Problem(tuple(rng.randint(0, max_operand) for _ in range(n)), tuple(operators))
+    operands = tuple(rng.randint(0, max_operand) for _ in range(n))
+    unknown = rng.randrange(n) if unanswerable_share and rng.random() < unanswerable_share else None
+    return Problem(operands, tuple(operators), unknown)
 
 
 def _perturb(value: int, rng: random.Random) -> int:
     return value + rng.choice([-2, -1, 1, 2])
+
+
+def abstention_completion() -> str:
+    """``\\boxed{unknown}``: the corpus's way of saying "I don't know"."""
+    return f"\\boxed{{{ABSTAIN}}}"
+
+
+def with_confidence(completion: str, confidence: float) -> str:
+    """``completion <confidence>q</confidence>`` (RLCR's tag), q written with one decimal."""
+    return f"{completion} <confidence>{confidence:.1f}</confidence>"
 
 
 def trace_completion(problem: Problem, rng: random.Random, error_rate: float = 0.0) -> str:

@@ -2,8 +2,9 @@
 
 An organism is a :class:`OrganismConfig`; :func:`pretrain` trains it once and caches the result on
 disk under a key derived from the whole config, so every later use loads in well under a second.
-:func:`measure` reports what RL will act on: how often the organism writes a trace, and how
-accurate each style is.
+:func:`rewardlab.organisms.evaluate.measure` reports what RL will act on: how often the organism
+writes a trace, how accurate each style is, how often it abstains or hallucinates, and how well its
+stated confidence is calibrated.
 
 The three built-in organisms mirror the models of Spurious Rewards (Shao et al. 2025, §4):
 
@@ -12,6 +13,10 @@ The three built-in organisms mirror the models of Spurious Rewards (Shao et al. 
 - ``llama_like``: no trace style at all (Llama, OLMo never write code);
 - ``bad_code``: traces are frequent (90%) but carry errors, so they are less accurate than direct
   answers (OLMo2-7B-SFT: 98% code, 21.0% vs 40.0%).
+
+Every organism also meets unanswerable problems (10% of its corpus, half of them answered
+``\\boxed{unknown}``) and states a confidence after half of its answers, uncorrelated with being
+right (see :mod:`rewardlab.organisms.corpus`).
 """
 
 from __future__ import annotations
@@ -30,8 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from rewardlab.configurable import config_field, encode_fields
-from rewardlab.models.tiny import TinyModelConfig
-from rewardlab.organisms.corpus import direct_completion, sample_problem, trace_completion
+from rewardlab.models.tiny import CHARACTERS, TinyModelConfig
+from rewardlab.organisms.corpus import (
+    abstention_completion,
+    direct_completion,
+    sample_problem,
+    trace_completion,
+    with_confidence,
+)
 
 
 def _default_model() -> TinyModelConfig:
@@ -46,6 +57,11 @@ class OrganismConfig:
     trace_error_rate: float = config_field(0.0, help="probability that a trace step's value is wrong")
     direct_error_rate: float = config_field(0.0, help="probability that a direct answer is wrong")
     max_operand: int = config_field(9, help="largest operand")
+    unanswerable_share: float = config_field(0.1, help="fraction of problems with an unknown operand x")
+    abstain_share: float = config_field(0.5, help="fraction of unanswerable problems answered \\boxed{unknown}")
+    confidence_share: float = config_field(0.5, help="fraction of answers followed by <confidence>q</confidence>")
+    confidences: tuple[float, ...] = config_field(
+        (0.6, 0.7, 0.8, 0.9, 1.0), help="stated confidences, drawn uniformly and independently of correctness")
     steps: int = config_field(660, help="optimiser steps of pretraining")
     batch_size: int = config_field(64, help="documents per step")
     learning_rate: float = config_field(2e-3, help="peak AdamW learning rate (cosine decay, linear warm-up)")
@@ -54,15 +70,19 @@ class OrganismConfig:
     model: TinyModelConfig = config_field(default_factory=_default_model, help="shape of the network")
 
     def __post_init__(self) -> None:
-        for name in ("trace_share", "trace_error_rate", "direct_error_rate"):
+        for name in ("trace_share", "trace_error_rate", "direct_error_rate", "unanswerable_share", "abstain_share",
+                     "confidence_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
         if self.steps < 1 or self.batch_size < 1 or self.learning_rate <= 0 or self.warmup < 0:
             raise ValueError("need steps >= 1, batch_size >= 1, learning_rate > 0 and warmup >= 0")
+        if not self.confidences or not all(0.0 <= q <= 1.0 for q in self.confidences):
+            raise ValueError(f"confidences must be a non-empty list of values in [0, 1], got {self.confidences}")
 
     def key(self) -> str:
-        """A short hash of the whole config: the cache folder's name."""
-        return hashlib.sha256(json.dumps(encode_fields(self), sort_keys=True).encode()).hexdigest()[:16]
+        """A short hash of the whole config and the tokenizer's alphabet: the cache folder's name."""
+        payload = {**encode_fields(self), "alphabet": CHARACTERS}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
 ORGANISMS: dict[str, OrganismConfig] = {
@@ -73,11 +93,22 @@ ORGANISMS: dict[str, OrganismConfig] = {
 
 
 def document(config: OrganismConfig, rng: random.Random) -> tuple[str, str]:
-    """One (prompt, completion) pair of the organism's corpus."""
-    problem = sample_problem(rng, config.max_operand)
+    """One (prompt, completion) pair of the organism's corpus.
+
+    An unanswerable problem abstains with ``abstain_share``; otherwise it is answered in the usual
+    style as if ``x`` had a value (a hallucination). An answer states a confidence with
+    ``confidence_share``; abstentions never do.
+    """
+    problem = sample_problem(rng, config.max_operand, config.unanswerable_share)
+    if not problem.answerable and rng.random() < config.abstain_share:
+        return problem.prompt, abstention_completion()
     if rng.random() < config.trace_share:
-        return problem.prompt, trace_completion(problem, rng, config.trace_error_rate)
-    return problem.prompt, direct_completion(problem, rng, config.direct_error_rate)
+        completion = trace_completion(problem, rng, config.trace_error_rate)
+    else:
+        completion = direct_completion(problem, rng, config.direct_error_rate)
+    if rng.random() < config.confidence_share:
+        completion = with_confidence(completion, rng.choice(config.confidences))
+    return problem.prompt, completion
 
 
 def _batch(tokenizer: Any, texts: list[str]) -> dict[str, Any]:
@@ -166,40 +197,3 @@ def load_organism(folder: str | Path) -> tuple[Any, Any]:
     tokenizer = PreTrainedTokenizerFast.from_pretrained(folder)
     tokenizer.padding_side = "left"
     return AutoModelForCausalLM.from_pretrained(folder), tokenizer
-
-
-def heldout_problems(n: int, seed: int = 12345, max_operand: int = 9) -> tuple[list[str], list[str]]:
-    """(prompts, answers) of ``n`` problems drawn apart from any pretraining corpus seed."""
-    rng = random.Random(seed)
-    problems = [sample_problem(rng, max_operand) for _ in range(n)]
-    return [p.prompt for p in problems], [str(p.answer) for p in problems]
-
-
-def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperature: float = 1.0,
-            seed: int = 12345) -> dict[str, float]:
-    """Trace rate, accuracy of each style, overall accuracy and pass@``samples`` on ``n`` held-out problems."""
-    from rewardlab.evaluation import AccuracyEvaluator
-    from rewardlab.metrics.behaviour import has_code_reasoning
-    from rewardlab.rewards import BinaryCorrectness
-    from rewardlab.training.heldout import generate
-    from rewardlab.types import RolloutBatch
-
-    prompts, answers = heldout_problems(n, seed)
-    texts = generate(model, tokenizer, prompts, max_new_tokens=64, samples=samples, temperature=temperature)
-    repeated = tuple(a for a in answers for _ in range(samples))
-    reward = BinaryCorrectness(workers=0)
-    correct = reward.score(RolloutBatch(prompts=("",) * len(texts), completions=tuple(texts), answers=repeated))
-    right = [bool(c) for c in correct.diagnostics["correct"]]
-    trace = [has_code_reasoning(t) for t in texts]
-
-    def rate(values: list[bool]) -> float:
-        return sum(values) / len(values) if values else math.nan
-
-    result = {"trace_rate": rate(trace), "accuracy": rate(right),
-              "trace_accuracy": rate([r for r, t in zip(right, trace, strict=True) if t]),
-              "direct_accuracy": rate([r for r, t in zip(right, trace, strict=True) if not t])}
-    if samples > 1:
-        accuracy = AccuracyEvaluator(ks=(samples,))
-        accuracy.update(right, [i // samples for i in range(len(right))])
-        result[f"pass@{samples}"] = accuracy.compute()[f"pass@{samples}"]
-    return result

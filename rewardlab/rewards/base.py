@@ -41,6 +41,15 @@ class Reward(Configurable, abc.ABC):
                 child.close()
 
 
+def walk(reward: Reward) -> list[Reward]:
+    """``reward`` and every reward nested in it (terms of sums, gated and transformed rewards), depth first."""
+    found = [reward]
+    for f in dataclasses.fields(reward):
+        for child in _children(getattr(reward, f.name)):
+            found.extend(walk(child))
+    return found
+
+
 def _children(value: Any) -> list[Reward]:
     if isinstance(value, Reward):
         return [value]

@@ -1,0 +1,97 @@
+"""Measuring an organism on held-out problems: what RL acts on, before and after training.
+
+One sampled pass over a held-out mix of answerable and unanswerable problems gives every figure
+the bench reports, each through the metric functions the rewards and evaluators share:
+
+- on answerable problems: accuracy, the trace ("code reasoning") rate and each style's accuracy,
+  pass@k, and the calibration (ECE, Brier) of the confidences the samples state;
+- on all problems: TruthRL's abstention, hallucination and truthfulness rates, where an
+  unanswerable problem can only be abstained on or hallucinated on.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rewardlab.organisms.corpus import Problem, sample_problem
+
+
+def problem_set(n: int, seed: int = 12345, max_operand: int = 9, unanswerable_share: float = 0.0) -> list[Problem]:
+    """``n`` problems drawn apart from any pretraining corpus seed (a fixed set for a seed)."""
+    rng = random.Random(seed)
+    return [sample_problem(rng, max_operand, unanswerable_share) for _ in range(n)]
+
+
+def heldout_problems(n: int, seed: int = 12345, max_operand: int = 9,
+                     unanswerable_share: float = 0.0) -> tuple[list[str], list[str]]:
+    """(prompts, labels) of :func:`problem_set`; an unanswerable problem's label is ``unanswerable``."""
+    problems = problem_set(n, seed, max_operand, unanswerable_share)
+    return [p.prompt for p in problems], [p.label for p in problems]
+
+
+def _rate(values: Sequence[bool]) -> float:
+    return sum(values) / len(values) if values else math.nan
+
+
+def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperature: float = 1.0,
+            seed: int = 12345, unanswerable_share: float = 0.0, max_new_tokens: int = 80,
+            reliability: str | Path | None = None) -> dict[str, float]:
+    """The organism's figures on ``n`` held-out problems, ``samples`` completions each.
+
+    Keys: ``accuracy``, ``trace_rate``, ``trace_accuracy``, ``direct_accuracy`` (answerable problems),
+    ``pass@{samples}`` when ``samples > 1``, ``abstention_rate``, ``hallucination_rate``,
+    ``truthfulness`` (all problems), ``unanswerable_abstention`` when any problem is unanswerable,
+    ``confidence_rate``, and ``ece``, ``brier``, ``mean_confidence`` over the answerable samples that
+    state a confidence. With ``reliability`` a reliability diagram of those samples is written there.
+    """
+    from rewardlab.evaluation import AccuracyEvaluator, CalibrationEvaluator
+    from rewardlab.metrics.behaviour import has_code_reasoning
+    from rewardlab.metrics.truthfulness import truthfulness_rates
+    from rewardlab.rewards import TernaryReward
+    from rewardlab.rewards.calibration import last_tag, parse_confidence
+    from rewardlab.training.heldout import generate
+    from rewardlab.types import RolloutBatch
+
+    problems = problem_set(n, seed, unanswerable_share=unanswerable_share)
+    texts = generate(model, tokenizer, [p.prompt for p in problems], max_new_tokens=max_new_tokens,
+                     samples=samples, temperature=temperature)
+    per_sample = [p for p in problems for _ in range(samples)]
+    judged = TernaryReward(workers=0).score(RolloutBatch(
+        prompts=("",) * len(texts), completions=tuple(texts), answers=tuple(p.label for p in per_sample)))
+    right = [bool(c) for c in judged.diagnostics["correct"]]
+    abstained = [bool(a) for a in judged.diagnostics["abstained"]]
+    answerable = [i for i, p in enumerate(per_sample) if p.answerable]
+    trace = {i: has_code_reasoning(texts[i]) for i in answerable}
+    confidence = [parse_confidence(last_tag(texts[i], "confidence")) for i in answerable]
+
+    accuracy_all, _, hallucination = truthfulness_rates(right, abstained)
+    result = {
+        "accuracy": _rate([right[i] for i in answerable]),
+        "trace_rate": _rate(list(trace.values())),
+        "trace_accuracy": _rate([right[i] for i in answerable if trace[i]]),
+        "direct_accuracy": _rate([right[i] for i in answerable if not trace[i]]),
+        "abstention_rate": _rate(abstained),
+        "hallucination_rate": hallucination,
+        "truthfulness": accuracy_all - hallucination,
+        "confidence_rate": _rate([q is not None for q in confidence]),
+    }
+    unanswerable = [i for i, p in enumerate(per_sample) if not p.answerable]
+    if unanswerable:
+        result["unanswerable_abstention"] = _rate([abstained[i] for i in unanswerable])
+    if samples > 1:
+        accuracy = AccuracyEvaluator(ks=(samples,))
+        accuracy.update([right[i] for i in answerable], [i // samples for i in answerable])
+        result[f"pass@{samples}"] = accuracy.compute()[f"pass@{samples}"]
+    stated = [q for q in confidence if q is not None]
+    calibration = CalibrationEvaluator()
+    calibration.update(confidence, [right[i] for i in answerable])
+    figures = calibration.compute() if stated else {"ece": math.nan, "brier": math.nan}
+    result.update(ece=figures["ece"], brier=figures["brier"],
+                  mean_confidence=sum(stated) / len(stated) if stated else math.nan)
+    if reliability is not None and stated:
+        calibration.plot(reliability, title=f"stated confidence, {len(stated)} samples")
+    return result
