@@ -36,8 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", help="output folder (overrides the config's out_dir)")
     bench.add_argument("--cache", help="organism cache folder (default $REWARDLAB_CACHE or ~/.cache/rewardlab)")
 
-    validate = commands.add_parser("validate", help="check training configs without running them")
-    validate.add_argument("paths", nargs="+", help="YAML files or folders of them")
+    validate = commands.add_parser(
+        "validate", help="check training configs and bench grids without running them",
+        description="Check every YAML file given, and every *.yaml / *.yml under the folders given, without "
+                    "running anything (no GPU, no network: models and data are named, not loaded). Files "
+                    "directly in a folder named 'bench' are bench grids; every other file is a training config. "
+                    "Prints one line per file and exits 1 if any fails.")
+    validate.add_argument("paths", nargs="+", help="YAML files or folders of them (e.g. configs/)")
 
     judge_eval = commands.add_parser("judge-eval", help="a judge's agreement with math-verify correctness")
     judge_eval.add_argument("rollouts", help="JSONL file: prompt, completion, answer, group_id (optional), ...")

@@ -41,20 +41,108 @@ def run_train(path: str, overrides: Sequence[str] = (), *, resume: bool = True) 
     return 0
 
 
-def run_validate(paths: Sequence[str]) -> int:
-    from rewardlab.training.config import load_config
+BENCH_FOLDER = "bench"
 
-    files = [p for given in paths for p in (sorted(Path(given).rglob("*.yaml")) if Path(given).is_dir()
-                                             else [Path(given)])]
+
+def is_bench_config(path: Path) -> bool:
+    """Whether ``validate`` reads ``path`` as a bench grid: the folder holding it is named ``bench``.
+
+    The rule looks at the path only, never at the content, so a misspelled key cannot switch loaders
+    (``configs/bench/*.yaml`` are grids). Every other YAML file is a training config.
+    """
+    return path.resolve().parent.name == BENCH_FOLDER
+
+
+def yaml_files(paths: Sequence[str]) -> list[Path]:
+    """The given files, and every ``*.yaml`` / ``*.yml`` under the given folders (sorted)."""
+    files: list[Path] = []
+    for given in map(Path, paths):
+        if given.is_dir():
+            files.extend(sorted(p for p in given.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+        elif given.is_file():
+            files.append(given)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {given}")
     if not files:
         raise FileNotFoundError(f"no YAML files under {', '.join(paths)}")
+    return files
+
+
+def _grpo_default(name: str) -> Any:
+    import dataclasses
+
+    from trl import GRPOConfig
+
+    return next(f.default for f in dataclasses.fields(GRPOConfig) if f.name == name)
+
+
+def check_group_layout(trl: dict[str, Any], one_update_per_batch: bool = False) -> None:
+    """What the trainer refuses at start-up, checked without a GPU: each process must hold whole groups.
+
+    A process generates ``per_device_train_batch_size × steps_per_generation`` completions per generation
+    batch (``steps_per_generation`` defaults to ``gradient_accumulation_steps``); that must be a multiple of
+    ``num_generations`` whatever the number of processes.
+    """
+    def value(name: str) -> Any:
+        found = trl.get(name)
+        return _grpo_default(name) if found is None else found
+
+    per_device, generations = value("per_device_train_batch_size"), value("num_generations")
+    accumulation = value("gradient_accumulation_steps")
+    steps = accumulation if one_update_per_batch or trl.get("steps_per_generation") is None \
+        else trl["steps_per_generation"]
+    if (per_device * steps) % generations:
+        raise ConfigError(
+            f"trl: per_device_train_batch_size × steps_per_generation = {per_device} × {steps} = "
+            f"{per_device * steps} completions per process is not a multiple of num_generations = {generations}, "
+            f"so a prompt's group would be split across processes; the trainer refuses it")
+
+
+def validate_file(path: Path) -> str:
+    """Load ``path`` with the loader its location calls for; a short description, or an exception."""
+    text = path.read_text()
+    values = yaml.safe_load(text)
+    if values is None:
+        raise ConfigError("the file is empty")
+    if not isinstance(values, dict):
+        raise ConfigError(f"a config is a mapping of fields, got {type(values).__name__}")
+    if is_bench_config(path):
+        from rewardlab.bench.config import load_bench_config
+
+        return f"bench grid, {len(load_bench_config(path).cells())} cells"
+    from rewardlab.training.config import load_config
+
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        if {"organisms", "rewards"} & set(values):
+            raise ConfigError(f"{exc} (read as a training config: bench grids must lie in a folder named "
+                              f"'{BENCH_FOLDER}/')") from exc
+        raise
+    check_group_layout(config.trl, config.clipping.one_update_per_batch)
+    return "training config"
+
+
+def run_validate(paths: Sequence[str]) -> int:
+    """Check every YAML file in ``paths`` (folders searched recursively) without running anything.
+
+    Files directly in a folder named ``bench`` are bench grids (:func:`rewardlab.bench.config.load_bench_config`);
+    all others are training configs (:func:`rewardlab.training.config.load_config`), whose model and data
+    are named but never loaded, so validation needs neither the network nor a GPU. One line per file;
+    the exit status is 1 when any file fails.
+    """
+    files = yaml_files(paths)
     failed = 0
     for file in files:
         try:
-            load_config(file)
-            print(f"ok      {file}")
-        except (ConfigError, ValueError, FileNotFoundError) as exc:
+            kind = validate_file(file)
+        except Exception as exc:  # every failure is reported against its file, and the next file runs
             failed += 1
-            print(f"FAILED  {file}: {exc}")
+            message = str(exc).removeprefix(f"{file}: ")
+            if not isinstance(exc, (ValueError, OSError)):
+                message = f"{type(exc).__name__}: {message}"
+            print(f"FAILED  {file}: {' '.join(message.split())}")
+        else:
+            print(f"ok      {file}  ({kind})")
     print(f"{len(files) - failed} of {len(files)} configs valid")
     return 1 if failed else 0
