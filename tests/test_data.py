@@ -179,6 +179,54 @@ def test_rows_without_an_answer_field_name_the_accepted_fields(tmp_path: Path) -
         load_math_dataset("math500", path)
 
 
+def test_keep_columns_keeps_the_named_source_columns_and_their_values(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    rows = [{"problem": "p0", "answer": "3", "incorrect_answer": "4", "level": 1, "subject": "a"},
+            {"problem": "p1", "answer": "7", "incorrect_answer": "9", "level": 2, "subject": "b"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ds = load_math_dataset("math500", path, split="train", keep_columns=("incorrect_answer", "level"))
+    assert ds.column_names == [*COLUMNS, "incorrect_answer", "level"]
+    assert ds["incorrect_answer"] == ["4", "9"] and ds["level"] == [1, 2]
+    assert ds["answer"] == ["3", "7"]
+    assert load_math_dataset("math500", path, split="train").column_names == COLUMNS  # default unchanged
+
+
+def test_keep_columns_from_a_json_list_keeps_nulls_and_values_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "test.json"
+    path.write_text(json.dumps([{"problem": "p", "answer": "1", "incorrect_answer": "025"},
+                                {"problem": "q", "answer": "2", "incorrect_answer": None}]))
+    assert load_math_dataset("aime24", path, keep_columns=["incorrect_answer"])["incorrect_answer"] == ["025", None]
+
+
+def test_keep_columns_naming_a_missing_column_lists_the_columns_present(tmp_path: Path) -> None:
+    path = tmp_path / "test.jsonl"
+    path.write_text(json.dumps({"problem": "p", "answer": "1", "wrong": "2"}) + "\n")
+    with pytest.raises(ValueError, match=r"keep_columns names 'incorrect_answer', which the source does not "
+                                         r"have; columns present: problem, answer, wrong"):
+        load_math_dataset("math500", path, keep_columns=("incorrect_answer",))
+
+
+def test_keep_columns_needs_the_column_in_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "test.jsonl"
+    path.write_text(json.dumps({"problem": "p", "answer": "1", "x": "2"}) + "\n"
+                    + json.dumps({"problem": "q", "answer": "1"}) + "\n")
+    with pytest.raises(ValueError, match=r"row 1 has no 'x' column"):
+        load_math_dataset("math500", path, keep_columns=("x",))
+
+
+@pytest.mark.parametrize(("keep", "message"), [
+    (("answer",), r"'answer' is always a column"),
+    (("x", "x"), r"'x' is named twice"),
+    (("",), r"keep_columns holds column names"),
+    ("incorrect_answer", r"write \['incorrect_answer'\]"),
+])
+def test_bad_keep_columns_say_what_to_write(tmp_path: Path, keep: Any, message: str) -> None:
+    path = tmp_path / "test.jsonl"
+    path.write_text(json.dumps({"problem": "p", "answer": "1", "x": "2"}) + "\n")
+    with pytest.raises(ValueError, match=message):
+        load_math_dataset("math500", path, keep_columns=keep)
+
+
 def test_directory_without_a_data_file_names_what_was_searched(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("nothing here")
     with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path)) + r".*test\[-\*\]\.\(json\|jsonl"):

@@ -2,7 +2,8 @@
 
 ``load_math_dataset(name, path=None, split="test")`` returns a :class:`datasets.Dataset` with the
 columns ``prompt``, ``answer``, ``id`` and ``source`` (all strings), plus ``solution`` when the
-source carries a worked solution. ``path`` may be
+source carries a worked solution, plus any source columns named in ``keep_columns``, kept as they are
+(for rewards that read another column, such as ``incorrect``'s ``incorrect_answer``). ``path`` may be
 
 * ``None``: the set's folder under ``$REWARDLAB_DATA_DIR``, or, when that variable is unset, under
   ``../shared/data`` relative to the working directory or to the repository root;
@@ -44,6 +45,8 @@ PROMPT_FIELDS = ("prompt", "problem", "question", "Problem", "Question")
 ANSWER_FIELDS = ("answer", "Answer", "final_answer", "solution", "Solution")
 SOLUTION_FIELDS = ("solution", "Solution")
 ID_FIELDS = ("id", "unique_id", "ID", "idx")
+# Columns of every loaded set (``solution`` only when the source has worked solutions).
+NORMALISED_COLUMNS = ("prompt", "answer", "id", "source", "solution")
 
 _FILE_SUFFIXES = (".json", ".jsonl", ".parquet", ".csv")
 _INTEGRAL_FLOAT = re.compile(r"([+-]?\d+)\.0+")
@@ -389,14 +392,67 @@ def normalise_records(records: Sequence[Mapping[str, Any]], *, name: str, split:
     return [normalise_row(r, name=name, split=split, index=i, origin=origin) for i, r in enumerate(records)]
 
 
-def _to_dataset(rows: Sequence[Mapping[str, Any]]) -> datasets.Dataset:
+def check_keep_columns(keep_columns: Sequence[str]) -> tuple[str, ...]:
+    """``keep_columns`` as a tuple, after checking that each is a new, non-empty column name.
+
+    Raises:
+        ValueError: a name that is not a non-empty string, is given twice, or is one of
+            :data:`NORMALISED_COLUMNS` (those are always there, normalised).
+    """
+    if isinstance(keep_columns, str):
+        raise ValueError(f"keep_columns is a list of column names, got the string {keep_columns!r}; "
+                         f"write [{keep_columns!r}]")
+    names = tuple(keep_columns)
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"keep_columns holds column names, got {name!r}")
+        if name in NORMALISED_COLUMNS:
+            raise ValueError(f"keep_columns: {name!r} is always a column (normalised); keep_columns names "
+                             f"other source columns, not {', '.join(NORMALISED_COLUMNS)}")
+        if names.count(name) > 1:
+            raise ValueError(f"keep_columns: {name!r} is named twice")
+    return names
+
+
+def _kept_values(records: Sequence[Mapping[str, Any]], keep_columns: Sequence[str],
+                 origin: str) -> dict[str, list[Any]]:
+    """Each kept column's raw values, row by row.
+
+    Raises:
+        ValueError: a column that no row has (listing the columns present), or one that some row lacks.
+    """
+    present: dict[str, None] = {}
+    for record in records:
+        present.update(dict.fromkeys(record))
+    kept: dict[str, list[Any]] = {}
+    for name in keep_columns:
+        if name not in present:
+            raise ValueError(f"{origin}: keep_columns names {name!r}, which the source does not have; "
+                             f"columns present: {', '.join(map(str, present)) or '(none)'}")
+        for index, record in enumerate(records):
+            if name not in record:
+                raise ValueError(f"{origin}: row {index} has no {name!r} column (keep_columns needs it in "
+                                 "every row; write null where a row has no value)")
+        kept[name] = [record[name] for record in records]
+    return kept
+
+
+def _to_dataset(rows: Sequence[Mapping[str, Any]], kept: Mapping[str, list[Any]] | None = None,
+                origin: str = "") -> datasets.Dataset:
     import datasets
 
     names = ["prompt", "answer", "id", "source"]
     if any(row["solution"] is not None for row in rows):
         names.append("solution")
     features = datasets.Features({n: datasets.Value("string") for n in names})
-    return datasets.Dataset.from_dict({n: [row[n] for row in rows] for n in names}, features=features)
+    dataset = datasets.Dataset.from_dict({n: [row[n] for row in rows] for n in names}, features=features)
+    for name, values in (kept or {}).items():
+        try:
+            dataset = dataset.add_column(name, values)
+        except (TypeError, ValueError) as exc:  # pyarrow's ArrowInvalid / ArrowTypeError included
+            raise ValueError(f"{origin}: kept column {name!r} mixes value types that one dataset column "
+                             f"cannot hold ({exc})") from exc
+    return dataset
 
 
 # ------------------------------------------------------------------------------------------- entry point
@@ -420,7 +476,7 @@ def _concat(parts: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 
 def load_math_dataset(name: str, path: str | os.PathLike[str] | None = None, split: str = "test", *,
-                      config: str | None = None) -> datasets.Dataset:
+                      config: str | None = None, keep_columns: Sequence[str] = ()) -> datasets.Dataset:
     """Load a math evaluation set with columns ``prompt``, ``answer``, ``id``, ``source`` (+ ``solution``).
 
     Args:
@@ -430,12 +486,17 @@ def load_math_dataset(name: str, path: str | os.PathLike[str] | None = None, spl
             directory and from the repository root), a local directory or file, or a hub id.
         split: which split to read (``"test"``; GSM8K also has ``"train"``).
         config: hub config name; known repositories get theirs by default (``openai/gsm8k`` → ``main``).
+        keep_columns: other source columns to keep as they are, under their own names (e.g.
+            ``("incorrect_answer",)`` for the ``incorrect`` reward); every other column is dropped.
 
     Raises:
-        ValueError: unknown ``name``; rows without a prompt or answer field; an empty prompt or answer.
+        ValueError: unknown ``name``; rows without a prompt or answer field; an empty prompt or answer;
+            a ``keep_columns`` name that the source lacks (the columns present are listed) or that is
+            already a normalised column.
         FileNotFoundError: no data file for ``split`` where it was looked for.
     """
     math_set = resolve_name(name)
+    keep_columns = check_keep_columns(keep_columns)
     local_config = config or _hub_layout(math_set.hub_id).config
     if path is None:
         files = _locate_default(math_set, split, local_config)
@@ -448,4 +509,4 @@ def load_math_dataset(name: str, path: str | os.PathLike[str] | None = None, spl
     else:
         records, origin = _load_hub(str(path).strip(), split, config), f"hub:{path}"
     rows = normalise_records(records, name=math_set.name, split=split, origin=origin)
-    return _to_dataset(rows)
+    return _to_dataset(rows, _kept_values(records, keep_columns, origin), origin)

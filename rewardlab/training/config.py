@@ -18,6 +18,7 @@ Every section maps onto a dataclass whose fields carry help text; unknown fields
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,11 +27,16 @@ import yaml
 
 from rewardlab.advantages import build_advantage
 from rewardlab.configurable import config_field, encode_fields
+from rewardlab.data.loaders import check_keep_columns
 from rewardlab.models.tiny import TinyModelConfig
 from rewardlab.registry import ConfigError, build_dataclass, build_reward, default_registry, suggest
 
 # Values a large epsilon takes to switch clipping off while keeping several updates per batch.
 UNCLIPPED_EPSILON = 1.0e6
+
+# Accepted model dtypes: "auto" reads the checkpoint's config.json (transformers' own default).
+ModelDtype = Literal["auto", "float32", "bfloat16", "float16"]
+MODEL_DTYPES: tuple[str, ...] = typing.get_args(ModelDtype)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,14 @@ class ModelConfig:
 
     name: str = config_field("tiny", help="'tiny' (built from `tiny`), 'smollm2', a local folder, or a hub id")
     tiny: TinyModelConfig = config_field(default_factory=TinyModelConfig, help="shape of the tiny model")
+    dtype: ModelDtype = config_field(
+        "auto", help="weights dtype: 'auto' (the checkpoint's own; the tiny model is float32), 'float32', "
+                     "'bfloat16' (paper-scale GPU runs) or 'float16'")
+
+    def __post_init__(self) -> None:
+        if self.dtype not in MODEL_DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(map(repr, MODEL_DTYPES))}, got {self.dtype!r}; "
+                             "write e.g. dtype: bfloat16")
 
 
 @dataclass(frozen=True)
@@ -52,8 +66,15 @@ class DataConfig:
     seed: int = config_field(0, help="seed of synthetic problems")
     max_operand: int = config_field(9, help="largest operand of synthetic problems")
     template: str = config_field("{prompt}", help="prompt template; {prompt} is replaced by the problem")
+    keep_columns: tuple[str, ...] = config_field(
+        (), help="other source columns to keep as they are, for rewards that read them (e.g. [incorrect_answer]); "
+                 "the rest are dropped")
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "keep_columns", check_keep_columns(self.keep_columns))
+        if self.keep_columns and self.name == "arithmetic":
+            raise ValueError("keep_columns applies to loaded sets (math500, aime24, amc23, gsm8k), not to the "
+                             "synthetic 'arithmetic' problems; remove it or set name and path")
         if self.limit is not None and self.limit < 1:
             raise ValueError(f"limit must be >= 1 or null, got {self.limit}")
         if "{prompt}" not in self.template:

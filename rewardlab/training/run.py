@@ -17,12 +17,17 @@ from rewardlab.training.config import DataConfig, ModelConfig, TrainConfig, dump
 
 
 def build_model(config: ModelConfig) -> tuple[Any, Any]:
-    """(model, tokenizer) for a model config."""
+    """(model, tokenizer) for a model config; hub and local models load in ``config.dtype``."""
     if config.name == "tiny":
         from rewardlab.models.tiny import char_tokenizer, tiny_model
 
         tokenizer = char_tokenizer()
-        return tiny_model(tokenizer, config.tiny), tokenizer
+        model = tiny_model(tokenizer, config.tiny)
+        if config.dtype != "auto":
+            import torch
+
+            model = model.to(getattr(torch, config.dtype))
+        return model, tokenizer
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from rewardlab.models.smollm2 import resolve_model_path
@@ -31,7 +36,7 @@ def build_model(config: ModelConfig) -> tuple[Any, Any]:
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    return AutoModelForCausalLM.from_pretrained(path), tokenizer
+    return AutoModelForCausalLM.from_pretrained(path, dtype=config.dtype), tokenizer
 
 
 def build_dataset(config: DataConfig, *, chat: bool = False) -> Any:
@@ -43,7 +48,7 @@ def build_dataset(config: DataConfig, *, chat: bool = False) -> Any:
     else:
         from rewardlab.data import load_math_dataset
 
-        dataset = load_math_dataset(config.name, config.path, split=config.split)
+        dataset = load_math_dataset(config.name, config.path, split=config.split, keep_columns=config.keep_columns)
         if config.limit is not None:
             dataset = dataset.select(range(min(config.limit, len(dataset))))
 
