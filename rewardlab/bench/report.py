@@ -35,7 +35,7 @@ def summary_table(rows: list[dict[str, Any]], title: str = "rewardlab bench") ->
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[tuple(row[k] for k in _GROUP_KEYS)].append(row)
-    pass_keys = sorted({k for row in rows for k in row if k.startswith("pass@")})
+    pass_keys = sorted({k for row in rows for k in row if k.startswith("pass@")}, key=lambda k: k.endswith("after"))
     columns = [*_SHOWN[:_PASS_AT], *pass_keys, *_SHOWN[_PASS_AT:]]
     table = Table(title=title)
     for name in (*_GROUP_KEYS, "seeds", *columns):
@@ -69,7 +69,7 @@ def plot_curves(rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
             if not metrics.is_file():
                 continue
             points = [(r["step"], r) for r in read_metrics(metrics) if "heldout/accuracy" in r]
-            label = f"{row['reward']} ({'clip' if row['clipping'] else 'no clip'}, s{row['seed']})"
+            label = f"{row['reward']}, {row['advantage']} ({'clip' if row['clipping'] else 'no clip'}, s{row['seed']})"
             steps = [0] + [s for s, _ in points]
             axes[0].plot(steps, [row["accuracy_before"]] + [r["heldout/accuracy"] for _, r in points], label=label)
             axes[1].plot(steps, [row["trace_before"]] + [r["heldout/trace_rate"] for _, r in points], label=label)

@@ -37,7 +37,7 @@ def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, o
     model, tokenizer = load_organism(pretrain(organism, cache_dir))
     values = measure(model, tokenizer, n=config.eval.n, samples=config.eval.k,
                      unanswerable_share=config.unanswerable_share,
-                     reliability=out_dir / "organisms" / f"reliability-{name}.png")
+                     reliability=out_dir / "organisms" / f"reliability-{stem}.png")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values))
     return values

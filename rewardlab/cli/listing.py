@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 
+from rich.markup import escape
 from rich.table import Table
 
 from rewardlab.cli.console import wide_console
@@ -24,7 +25,7 @@ def _table(registry: Registry, names: list[str]) -> Table:
         cls = registry.lookup(name)
         doc = (inspect.getdoc(cls) or "").split("\n")[0]
         fields = "\n".join(f"{n}: {t} = {d} — {h}" for n, t, d, h in field_help(cls)) or "(none)"
-        table.add_row(name, doc, fields)
+        table.add_row(name, escape(doc), escape(fields))  # docstrings hold brackets: 1[correct], [0, 1]
     return table
 
 
@@ -39,7 +40,7 @@ def run_list(name: str | None = None) -> int:
         if name in registry.names():
             cls = registry.lookup(name)
             console.print(f"[bold]{name}[/bold]  ({cls.__module__}.{cls.__qualname__})\n")
-            console.print(inspect.getdoc(cls) or "")
+            console.print(escape(inspect.getdoc(cls) or ""))
             console.print(_table(registry, [name]))
             return 0
     every = [n for registry in registries for n in registry.names()]

@@ -6,7 +6,7 @@ styles, in the proportion the organism's config fixes:
 
 - **trace**, a code-like worked solution that contains the word ``python`` (the Qwen2.5-Math
   "code reasoning" that Spurious Rewards traces the random-reward gain to), one binary operation
-  per step: ``python: a=8*6=48; b=7+48=55; \\boxed{55}``;
+  per step: ``python: a=8*6=48; b=7+a=55; \\boxed{55}``;
 - **direct**, the answer at once: ``\\boxed{55}``.
 
 Either style can carry deliberate errors (a step result off by a small amount), which is how the

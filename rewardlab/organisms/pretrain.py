@@ -8,7 +8,9 @@ stated confidence is calibrated.
 
 The three built-in organisms mirror the models of Spurious Rewards (Shao et al. 2025, §4):
 
-- ``qwen_math_like``: traces are the majority style (65%) and more accurate than direct answers,
+- ``qwen_math_like``: traces are the majority style (65%) and, once learned, more accurate than direct
+  answers (the corpus has no errors in either style: a small network computes one operation per step
+  more reliably than a whole expression at once),
   as code reasoning is for Qwen2.5-Math-7B (65% of answers, 60.9% vs 35.0% accurate);
 - ``llama_like``: no trace style at all (Llama, OLMo never write code);
 - ``bad_code``: traces are frequent (90%) but carry errors, so they are less accurate than direct
