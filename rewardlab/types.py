@@ -165,6 +165,18 @@ class RewardResult:
     def __len__(self) -> int:
         return len(self.scores)
 
+    def find(self, key: str) -> tuple[Any, ...] | None:
+        """The diagnostic ``key``: at the top level, else the one nested diagnostic named ``.../key``.
+
+        Combinators keep their terms' diagnostics under ``<term>/<key>`` (``brier/confidence`` in a
+        weighted sum), so evaluators find a confidence or an abstention flag wherever it sits.
+        ``None`` when there is none, or when several terms carry one (which to use is then ambiguous).
+        """
+        if key in self.diagnostics:
+            return self.diagnostics[key]
+        nested = [v for k, v in self.diagnostics.items() if k.endswith(f"/{key}")]
+        return nested[0] if len(nested) == 1 else None
+
     def as_floats(self) -> list[float]:
         """Scores with ``None`` as NaN, as TRL and numpy expect."""
         return [math.nan if s is None else s for s in self.scores]

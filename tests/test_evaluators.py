@@ -251,3 +251,32 @@ def test_behaviour_evaluator_omits_abstention_when_not_given() -> None:
 def test_behaviour_evaluator_rejects_a_single_string() -> None:
     with pytest.raises(ValueError, match="not one string"):
         BehaviourEvaluator().update("one completion")
+
+
+def test_a_confidence_nested_in_a_combinator_is_found_and_an_ambiguous_one_is_not() -> None:
+    from rewardlab.types import RewardResult
+
+    nested = RewardResult(scores=(1.0, 0.0), diagnostics={"brier/confidence": (0.9, 0.2), "binary/correct": (1, 0)})
+    assert nested.find("confidence") == (0.9, 0.2)
+    assert nested.find("abstained") is None
+    top = RewardResult(scores=(1.0,), diagnostics={"confidence": (0.5,), "a/confidence": (0.1,)})
+    assert top.find("confidence") == (0.5,)  # the top level wins
+    two = RewardResult(scores=(1.0,), diagnostics={"a/confidence": (0.5,), "b/confidence": (0.1,)})
+    assert two.find("confidence") is None
+
+
+def test_weighted_sum_with_brier_still_feeds_the_calibration_metrics() -> None:
+    from rewardlab import build_reward
+    from rewardlab.evaluation.compare import compare_rewards
+    from rewardlab.metrics.calibration import expected_calibration_error
+    from rewardlab.types import RolloutBatch
+
+    reward = build_reward({"type": "weighted_sum", "terms": [
+        {"reward": {"type": "binary", "workers": 0}, "weight": 1.0},
+        {"reward": {"type": "brier", "workers": 0}, "weight": 0.5}]})
+    stated = (0.9, 0.8, 0.7, 0.1)
+    completions = tuple(f"<answer>\\boxed{{{a}}}</answer><confidence>{q}</confidence>"
+                        for a, q in zip("4543", stated, strict=True))
+    batch = RolloutBatch(prompts=("q",) * 4, completions=completions, answers=("4",) * 4)
+    (row,) = compare_rewards(batch, [("sum", reward)], build_reward({"type": "binary", "workers": 0}))
+    assert row["ece"] == pytest.approx(expected_calibration_error(stated, [True, False, True, False]))

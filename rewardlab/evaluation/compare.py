@@ -17,9 +17,8 @@ from rewardlab.types import RewardResult, RolloutBatch
 
 
 def _confidence(batch: RolloutBatch, result: RewardResult) -> tuple[Any, ...] | None:
-    if "confidence" in result.diagnostics:
-        return result.diagnostics["confidence"]
-    return batch.columns.get("confidence")
+    found = result.find("confidence")
+    return found if found is not None else batch.columns.get("confidence")
 
 
 def compare_row(name: str, result: RewardResult, gold: Sequence[bool | None],
@@ -27,7 +26,7 @@ def compare_row(name: str, result: RewardResult, gold: Sequence[bool | None],
     """One comparison row: a reward's result against gold correctness."""
     signal = [s for s in result.scores if s is not None]
     drift = DriftEvaluator()
-    drift.update(result.scores, gold, result.diagnostics.get("pseudo_label_correct"))
+    drift.update(result.scores, gold, result.find("pseudo_label_correct"))
     row: dict[str, Any] = {
         "reward": name,
         "n": len(result),

@@ -70,9 +70,9 @@ def evaluate_heldout(model: Any, tokenizer: Any, prompts: Sequence[Any], answers
     metrics = {"greedy_accuracy": sum(map(bool, scored)) / len(scored) if scored else float("nan")}
     metrics.update({f"sampled_{key}": value for key, value in accuracy.compute().items()})
     behaviour = BehaviourEvaluator()
-    behaviour.update(list(sampled), sampled_result.diagnostics.get("abstained"))
+    behaviour.update(list(sampled), sampled_result.find("abstained"))
     metrics.update({f"sampled_{key}": value for key, value in behaviour.compute().items()})
-    confidence = sampled_result.diagnostics.get("confidence")
+    confidence = sampled_result.find("confidence")
     if confidence is not None and any(c is not None for c in confidence):
         calibration = CalibrationEvaluator()
         calibration.update(confidence, correct)

@@ -32,14 +32,14 @@ def step_metrics(completions: Sequence[str], proxy: RewardResult, gold: RewardRe
         "no_signal_rate": 1.0 - len(signal) / max(1, len(proxy)),
     }
     behaviour = BehaviourEvaluator()
-    behaviour.update(list(completions), proxy.diagnostics.get("abstained"))
+    behaviour.update(list(completions), proxy.find("abstained"))
     metrics.update(behaviour.compute())
     if gold is not None:
         correct = gold.diagnostics.get("correct") or tuple(None if s is None else s > 0.5 for s in gold.scores)
         drift = DriftEvaluator()
-        drift.update(proxy.scores, correct, proxy.diagnostics.get("pseudo_label_correct"))
+        drift.update(proxy.scores, correct, proxy.find("pseudo_label_correct"))
         metrics.update({k: v for k, v in drift.compute().items() if k != "proxy_mean"})
-        confidence = proxy.diagnostics.get("confidence")
+        confidence = proxy.find("confidence")
         if confidence is not None and any(c is not None for c in confidence):
             calibration = CalibrationEvaluator()
             calibration.update(confidence, correct)

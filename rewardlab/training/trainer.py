@@ -119,7 +119,10 @@ class GRPOTrainer(TRLGRPOTrainer):
     def _tracking_row(batch: RolloutBatch, result: RewardResult, gold: RewardResult | None, i: int) -> dict[str, Any]:
         row = {"completion": batch.completions[i], "score": result.scores[i],
                "gold": None if gold is None else gold.diagnostics.get("correct", gold.scores)[i]}
-        row.update({k: result.diagnostics[k][i] for k in _TRACKED if k in result.diagnostics})
+        for key in _TRACKED:
+            values = result.find(key)
+            if values is not None:
+                row[key] = values[i]
         return row
 
     def _log_step_metrics(self, mode: str, rows: list[dict[str, Any]], *, has_gold: bool, errors: float,
