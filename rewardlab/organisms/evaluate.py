@@ -47,7 +47,10 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     ``truthfulness`` (all problems), ``unanswerable_abstention`` when any problem is unanswerable,
     ``confidence_rate``, and ``ece``, ``brier``, ``mean_confidence`` over the answerable samples that
     state a confidence. With ``reliability`` a reliability diagram of those samples is written there.
+    Sampling is seeded with ``seed``, so before and after training see the same sampling noise.
     """
+    import torch
+
     from rewardlab.evaluation import AccuracyEvaluator, CalibrationEvaluator
     from rewardlab.metrics.behaviour import has_code_reasoning
     from rewardlab.metrics.truthfulness import truthfulness_rates
@@ -57,6 +60,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     from rewardlab.types import RolloutBatch
 
     problems = problem_set(n, seed, unanswerable_share=unanswerable_share)
+    torch.manual_seed(seed)  # the same sampling noise before and after training, and on every rerun
     texts = generate(model, tokenizer, [p.prompt for p in problems], max_new_tokens=max_new_tokens,
                      samples=samples, temperature=temperature)
     per_sample = [p for p in problems for _ in range(samples)]
