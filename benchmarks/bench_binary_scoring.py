@@ -4,8 +4,9 @@ Builds MATH-style completions from MATH-500 (several samples per problem, as a G
 right answer in varied surface forms, or one of a few wrong answers), then scores them
 
 - naively: for each completion, extract its answer, parse the reference, parse the answer, verify;
-- with rewardlab: ``BinaryCorrectness`` (each reference parsed once per worker, identical pairs
-  verified once, a process pool), started cold inside the timed region.
+- with rewardlab: ``BinaryCorrectness`` (identical pairs verified once, each distinct text parsed
+  once per worker, a process pool fed runs of pairs that share texts and kinds of expression),
+  started cold inside the timed region.
 
 Both must give identical labels. Prints both times and the speed-up.
 

@@ -181,3 +181,73 @@ def test_transforms_nest_and_equal_their_formulas() -> None:
 def test_transforms_pass_no_signal_through(binary: BinaryCorrectness) -> None:
     batch = batch_of(["\\boxed{1}"], [None])
     assert Affine(binary, scale=2.0, shift=1.0).score(batch).scores == (None,)
+
+
+def _per_sample_math_verify(answers: list[str], references: list[str]) -> list[float]:
+    """The plain loop rewardlab must agree with: parse both sides and verify, one sample at a time."""
+    from math_verify import parse, verify
+
+    scores = []
+    for answer, reference in zip(answers, references, strict=True):
+        gold, pred = parse("\\boxed{" + reference + "}"), parse("\\boxed{" + answer + "}")
+        scores.append(float(bool(gold and pred and verify(gold, pred))))
+    return scores
+
+
+@pytest.mark.slow
+def test_binary_labels_equal_a_per_sample_math_verify_loop_with_and_without_workers(
+        binary: BinaryCorrectness) -> None:
+    golds = [r["answer"] for r in json.loads((DATA / "math500" / "test.json").read_text())][:120]
+    answers, references = [], []
+    for i, gold in enumerate(golds):
+        for other in (gold, golds[(i + 1) % len(golds)], golds[(i + 7) % len(golds)], str(i % 13), f" {gold} "):
+            answers.append(other)
+            references.append(gold)
+    completions = [f"so \\boxed{{{a}}}" for a in answers]
+    expected = _per_sample_math_verify(answers, references)
+    pooled = binary(prompts=["q"] * len(completions), completions=completions, answer=references)
+    inline = BinaryCorrectness(workers=0)(prompts=["q"] * len(completions), completions=completions,
+                                          answer=references)
+    assert pooled == inline == expected
+
+
+def test_each_distinct_text_is_parsed_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rewardlab.answers import checker as checker_module
+
+    parsed: list[str] = []
+    real_parse = checker_module.parse_answer
+
+    def counting_parse(text: str, timeout: float | None) -> list:
+        parsed.append(text)
+        return real_parse(text, timeout)
+
+    monkeypatch.setattr(checker_module, "parse_answer", counting_parse)
+    monkeypatch.setattr(checker_module, "_PARSED", type(checker_module._PARSED)())
+    pairs = [(answer, reference) for reference in ("\\frac{1}{3}", "x^2", "\\sqrt{2}")
+             for answer in ("\\frac{2}{6}", "x \\cdot x", "2^{1/2}", "\\frac{1}{3}")]
+    verdicts = AnswerChecker(workers=0).check(pairs)
+    assert [v.correct for v in verdicts] == [True, False, False, True, False, True, False, False,
+                                            False, False, True, False]
+    assert sorted(parsed) == sorted(set(parsed))  # no text parsed twice
+    assert set(parsed) == {"\\frac{1}{3}", "x^2", "\\sqrt{2}", "\\frac{2}{6}", "x \\cdot x", "2^{1/2}"}
+
+
+def test_pairs_that_share_a_text_are_scheduled_next_to_each_other() -> None:
+    from rewardlab.answers.checker import _schedule
+
+    # By form alone the order is (1, 2), \frac{3}{5}, x^2; the answer both (1, 2) and x^2 are given links them.
+    todo = {"x^2": {"\\frac{3}{4}": [0]}, "(1, 2)": {"\\frac{3}{4}": [1], "7": [2]}, "\\frac{3}{5}": {"8": [3]}}
+    order = [reference for _, reference in _schedule(todo)]
+    assert order == ["(1, 2)", "(1, 2)", "x^2", "\\frac{3}{5}"]
+
+
+def test_pool_lanes_hand_out_contiguous_runs_and_let_an_idle_worker_take_from_the_back() -> None:
+    from rewardlab.answers.pool import _Lanes
+
+    lanes = _Lanes(list(range(8)), 2)
+    assert [lanes.take(0), lanes.take(1), lanes.take(0)] == [(0, 0), (4, 0), (1, 0)]
+    assert [lanes.take(1) for _ in range(3)] == [(5, 0), (6, 0), (7, 0)]
+    assert lanes.take(1) == (3, 0)  # lane 1 is empty: the back of lane 0
+    lanes.put_front(1, (7, 2))
+    assert [lanes.take(1), lanes.take(0), lanes.take(0)] == [(7, 2), (2, 0), None]
+    assert not lanes

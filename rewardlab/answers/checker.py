@@ -3,11 +3,16 @@
 Every reward that asks "is this answer right?" and every evaluator that reports accuracy goes
 through :class:`AnswerChecker`, so training signal and reported accuracy agree by construction.
 
-Speed comes from three things: each distinct reference is parsed once per worker, identical
-(answer, reference) pairs are verified once (within a call and across calls, through a bounded
-cache), and the pairs are spread over a pool of worker processes. Time is bounded per sample:
-math-verify's own timeouts run in each worker's main thread, and a worker that stays silent past
-``timeout`` seconds is killed and replaced (see :mod:`rewardlab.answers.pool`).
+Speed comes from four things: identical (answer, reference) pairs are verified once (within a
+call and across calls, through a bounded cache); identical texts and pairs of plain integers are
+decided without math-verify; each distinct text (answer or reference) is parsed once per worker;
+and the pairs are spread over a pool of worker processes in an order that gives each worker runs
+of pairs needing the same parses and the same kinds of expression, so that the per-process warm-up
+of the LaTeX parser and of sympy is spent on fewer kinds (see :func:`_schedule`).
+
+Time is bounded per sample: math-verify's own timeouts run in each worker's main thread, and a
+worker that stays silent past ``timeout`` seconds is killed and replaced (see
+:mod:`rewardlab.answers.pool`).
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import contextlib
 import functools
 import re
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +63,30 @@ def parse_answer(answer: str, timeout: float | None) -> list[Any]:
                  parsing_timeout=_seconds(timeout))
 
 
+# Parses remembered in this process (a worker's own copy after the fork); math-verify keeps only 20.
+_PARSED: OrderedDict[str, list[Any]] = OrderedDict()
+_PARSED_MAX = 20_000
+
+
+def parse_once(answer: str, timeout: float | None) -> list[Any]:
+    """:func:`parse_answer`, remembered per text: each distinct answer or reference is parsed once per process.
+
+    A failed parse (``[]``) is remembered only when it came back well before math-verify's alarm,
+    so a parse that may have run out of time is tried again next time.
+    """
+    parsed = _PARSED.get(answer)
+    if parsed is not None:
+        _PARSED.move_to_end(answer)
+        return parsed
+    started = time.monotonic()
+    parsed = parse_answer(answer, timeout)
+    if parsed or timeout is None or time.monotonic() - started < _seconds(timeout) / 2:
+        _PARSED[answer] = parsed
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    return parsed
+
+
 _INTEGER = re.compile(r"[+-]?\d{1,100}")
 
 
@@ -80,9 +110,18 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def verify_group(reference: str, answers: Sequence[str | None], report: Callable[[int, int], None],
-                 timeout: float | None = 5.0) -> None:
-    """Verify ``answers`` against one ``reference``, calling ``report(position, code)`` per answer.
+def _parse_reference(reference: str, timeout: float | None) -> list[Any]:
+    """The reference's parse, or ``[]`` when its braces do not balance or it does not parse."""
+    if not _balanced(reference):
+        return []
+    try:
+        return parse_once(reference, timeout)
+    except Exception:
+        return []
+
+
+def verify_pair(answer: str | None, reference: str, timeout: float | None = 5.0) -> int:
+    """The code for one (extracted answer, reference) pair.
 
     Codes: ``CORRECT``, ``WRONG`` (also for a missing answer, ``None``), or ``BAD_REFERENCE`` when
     the reference does not parse or its braces do not balance.
@@ -91,27 +130,99 @@ def verify_group(reference: str, answers: Sequence[str | None], report: Callable
     """
     from math_verify import verify
 
+    gold = _parse_reference(reference, timeout)
+    if not gold:
+        return BAD_REFERENCE
+    if answer is None:
+        return WRONG
+    exact = _exact_verdict(answer, reference)
+    if exact is not None:
+        return exact
     try:
-        gold = parse_answer(reference, timeout) if _balanced(reference) else []
+        parsed = parse_once(answer, timeout)
+        ok = bool(parsed) and verify(gold, parsed, timeout_seconds=_seconds(timeout))
     except Exception:
-        gold = []
-    for position, answer in enumerate(answers):
-        if not gold:
-            report(position, BAD_REFERENCE)
+        ok = False
+    return CORRECT if ok else WRONG
+
+
+def verify_pairs(_key: object, pairs: Sequence[tuple[str | None, str]], report: Callable[[int, int], None],
+                 timeout: float | None = 5.0) -> None:
+    """Call ``report(position, code)`` for each (answer, reference) pair (see :func:`verify_pair`).
+
+    The signature of :class:`~rewardlab.answers.pool.DeadlinePool`'s work function; ``_key`` is unused.
+    """
+    for position, (answer, reference) in enumerate(pairs):
+        report(position, verify_pair(answer, reference, timeout))
+
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z]|\d+|\S")
+# Only the start of a text decides its form (the form only orders work; it never decides a verdict).
+_FORM_CHARS = 256
+
+
+def _form(text: str) -> str:
+    """What a text is made of: its LaTeX commands and symbols, with any number as ``0`` and any letter as ``x``.
+
+    ``\\frac{3}{4}`` and ``\\frac{11}{2}`` share a form; ``(1, 2)`` and ``x^2+1`` do not.
+    """
+    kinds = {"0" if token[0].isdigit() else "x" if len(token) == 1 and token.isalpha() else token
+             for token in _TOKEN.findall(text[:_FORM_CHARS])}
+    return "".join(sorted(kinds))
+
+
+def _texts_to_parse(reference: str, answers: Iterable[str | None]) -> list[str]:
+    """The texts math-verify must parse to check ``answers`` against ``reference``, plain integers left out.
+
+    Integers are cheap to parse; the other texts are what a worker saves by having parsed them already.
+    """
+    texts = {reference} | {a for a in answers if a is not None and _exact_verdict(a, reference) is None}
+    return sorted(t for t in texts if not _INTEGER.fullmatch("".join(t.split())))
+
+
+def _linked_order(items: Sequence[str], texts: Mapping[str, Sequence[str]]) -> list[str]:
+    """``items`` reordered breadth-first through shared texts, starting from each unvisited item in turn.
+
+    Each text is followed once, so the cost is linear in the number of (item, text) links.
+    """
+    users: dict[str, list[str]] = {}
+    for item in items:
+        for text in texts[item]:
+            users.setdefault(text, []).append(item)
+    order: list[str] = []
+    seen: set[str] = set()
+    for start in items:
+        if start in seen:
             continue
-        if answer is None:
-            report(position, WRONG)
-            continue
-        exact = _exact_verdict(answer, reference)
-        if exact is not None:
-            report(position, exact)
-            continue
-        try:
-            parsed = parse_answer(answer, timeout)
-            ok = bool(parsed) and verify(gold, parsed, timeout_seconds=_seconds(timeout))
-        except Exception:
-            ok = False
-        report(position, CORRECT if ok else WRONG)
+        seen.add(start)
+        queue = deque([start])
+        while queue:
+            item = queue.popleft()
+            order.append(item)
+            for text in texts[item]:
+                for other in users.pop(text, ()):
+                    if other not in seen:
+                        seen.add(other)
+                        queue.append(other)
+    return order
+
+
+def _schedule(todo: Mapping[str, Iterable[str | None]]) -> list[tuple[str | None, str]]:
+    """The (answer, reference) pairs in the order to verify them, so that neighbours share work.
+
+    References are taken in order of their form and, from each, breadth-first through the
+    references it shares a text to parse with, so that pairs needing the same parses sit together:
+    a worker given a run of neighbours parses each such text once and meets few kinds of expression.
+    """
+    references = sorted(todo, key=lambda r: (_form(r), r))
+    texts = {r: _texts_to_parse(r, todo[r]) for r in references}
+    return [(answer, reference) for reference in _linked_order(references, texts) for answer in todo[reference]]
+
+
+def _chunks(pairs: list[tuple[str | None, str]], workers: int) -> list[list[tuple[str | None, str]]]:
+    """Consecutive runs of pairs, about two dozen per worker, at most 16 pairs each."""
+    size = min(16, max(1, -(-len(pairs) // (24 * max(1, workers)))))
+    return [pairs[i : i + size] for i in range(0, len(pairs), size)]
 
 
 class AnswerChecker:
@@ -154,36 +265,31 @@ class AnswerChecker:
         return verdicts  # type: ignore[return-value]
 
     def _verify(self, todo: dict[str, dict[str, list[int]]]) -> dict[tuple[str, str], Verdict]:
-        tasks = [(reference, list(answers)) for reference, answers in todo.items()]
+        pairs = _schedule(todo)
         if self.workers == 0:
-            codes = [self._verify_inline(reference, answers) for reference, answers in tasks]
+            codes = self._verify_inline(pairs)
         else:
-            codes = self._pool_for_use().run(tasks)
+            tasks = [(None, chunk) for chunk in _chunks(pairs, self.workers)]
+            codes = [code for task_codes in self._pool_for_use().run(tasks) for code in task_codes]
         out: dict[tuple[str, str], Verdict] = {}
-        for (reference, answers), task_codes in zip(tasks, codes, strict=True):
-            for answer, code in zip(answers, task_codes, strict=True):
-                if code is TIMED_OUT:
-                    out[(answer, reference)] = Verdict(False, timed_out=True)
-                else:
-                    out[(answer, reference)] = Verdict(None if code == BAD_REFERENCE else code == CORRECT)
+        for pair, code in zip(pairs, codes, strict=True):
+            if code is TIMED_OUT:
+                out[pair] = Verdict(False, timed_out=True)
+            else:
+                out[pair] = Verdict(None if code == BAD_REFERENCE else code == CORRECT)
         return out
 
-    def _verify_inline(self, reference: str, answers: list[str]) -> list[int]:
-        codes = [WRONG] * len(answers)
+    def _verify_inline(self, pairs: list[tuple[str | None, str]]) -> list[int]:
         in_main = threading.current_thread() is threading.main_thread()
-
-        def report(position: int, code: int) -> None:
-            codes[position] = code
-
-        verify_group(reference, answers, report, timeout=self.timeout if in_main else None)
-        return codes
+        timeout = self.timeout if in_main else None
+        return [verify_pair(answer, reference, timeout) for answer, reference in pairs]
 
     def _pool_for_use(self) -> DeadlinePool:
         if self._pool is None:
             import math_verify  # noqa: F401  (imported before forking so workers start warm)
 
             # math-verify's own limits get half each for parse and verify; the pool enforces the whole.
-            work = functools.partial(verify_group, timeout=self.timeout / 2)
+            work = functools.partial(verify_pairs, timeout=self.timeout / 2)
             self._pool = DeadlinePool(work, n_workers=self.workers, deadline=self.timeout)
         return self._pool
 

@@ -5,15 +5,22 @@ cannot interrupt C code (a big-integer power such as ``9^{9^{9^9}}``). Here ever
 worker process that reports after each item; a worker that stays silent past the deadline is
 killed and replaced, the item it held is reported as timed out, and the rest of its task is
 handed to another worker. Nothing is lost and nothing hangs.
+
+Neighbouring tasks go to the same worker: the task list is cut into one contiguous lane per
+worker, each worker works through its own lane from the front, and a worker whose lane is empty
+takes from the back of the longest other lane. Callers that order similar work together (as the
+answer checker does) thus let each worker warm its per-process caches (the LaTeX parser's
+prediction tables, sympy's lazily built state) on one kind of expression instead of every kind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing as mp
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -39,12 +46,59 @@ def _worker_loop(conn: Connection, work: WorkFn) -> None:
         conn.send((task_id, None, None))
 
 
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Freeze the garbage collector's objects while a worker forks, so the worker's collections skip them.
+
+    A forked worker would otherwise traverse every object it inherited (sympy, the LaTeX parser)
+    on each full collection, spending time and copying the pages it touches. The parent's objects
+    are unfrozen again right after; when the program has frozen objects itself, nothing is done.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
+    lane: int = 0
     task: tuple[int, int] | None = None  # (task id, offset of the task's first item in the original task)
     last_heard: float = 0.0
+
+
+class _Lanes:
+    """Pending (task id, offset) pairs in contiguous lanes, one per worker, with stealing from the back."""
+
+    def __init__(self, task_ids: Sequence[int], n_lanes: int) -> None:
+        size, extra = divmod(len(task_ids), max(1, n_lanes))
+        self._lanes: list[deque[tuple[int, int]]] = []
+        start = 0
+        for lane in range(max(1, n_lanes)):
+            stop = start + size + (lane < extra)
+            self._lanes.append(deque((task_id, 0) for task_id in task_ids[start:stop]))
+            start = stop
+
+    def __bool__(self) -> bool:
+        return any(self._lanes)
+
+    def take(self, lane: int) -> tuple[int, int] | None:
+        """The next task of ``lane``, else the last task of the longest lane; ``None`` when all are empty."""
+        own = self._lanes[lane % len(self._lanes)]
+        if own:
+            return own.popleft()
+        longest = max(self._lanes, key=len)
+        return longest.pop() if longest else None
+
+    def put_front(self, lane: int, item: tuple[int, int]) -> None:
+        """Put ``item`` back at the front of ``lane``, to be taken next."""
+        self._lanes[lane % len(self._lanes)].appendleft(item)
 
 
 @dataclass
@@ -57,15 +111,16 @@ class DeadlinePool:
     _workers: list[_Worker] = field(default_factory=list, init=False, repr=False)
     _context: Any = field(default=None, init=False, repr=False)
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, lane: int) -> _Worker:
         if self._context is None:
             methods = mp.get_all_start_methods()
             self._context = mp.get_context("fork" if "fork" in methods else "spawn")
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_loop, args=(child, self.work), daemon=True)
-        process.start()
+        with _frozen_heap():
+            process.start()
         child.close()
-        return _Worker(process, parent)
+        return _Worker(process, parent, lane)
 
     def _kill(self, worker: _Worker) -> None:
         worker.process.kill()
@@ -76,18 +131,17 @@ class DeadlinePool:
     def run(self, tasks: Sequence[Task]) -> list[list[Any]]:
         """Results per task, item by item; an item past its deadline gives ``TIMED_OUT``."""
         results: list[list[Any]] = [[TIMED_OUT] * len(items) for _, items in tasks]
-        pending: deque[tuple[int, int]] = deque((i, 0) for i, (_, items) in enumerate(tasks) if items)
-        while len(self._workers) < min(self.n_workers, len(pending)):
-            self._workers.append(self._spawn())
+        task_ids = [i for i, (_, items) in enumerate(tasks) if items]
+        while len(self._workers) < min(self.n_workers, len(task_ids)):
+            self._workers.append(self._spawn(len(self._workers)))
+        for lane, worker in enumerate(self._workers):
+            worker.lane = lane
+        pending = _Lanes(task_ids, len(self._workers))
         busy: dict[Connection, _Worker] = {}
         while pending or busy:
             for worker in [w for w in self._workers if w.task is None]:
-                if not pending:
+                if not self._start_next(worker, tasks, pending):
                     break
-                task_id, offset = pending.popleft()
-                key, items = tasks[task_id]
-                worker.conn.send((task_id, key, list(items[offset:])))
-                worker.task, worker.last_heard = (task_id, offset), time.monotonic()
                 busy[worker.conn] = worker
             oldest = min(w.last_heard for w in busy.values())
             ready = wait(list(busy), timeout=max(0.0, oldest + self.deadline - time.monotonic()))
@@ -109,7 +163,19 @@ class DeadlinePool:
                 self._fail_current(worker, results, pending, busy)
         return results
 
-    def _fail_current(self, worker: _Worker, results: list[list[Any]], pending: deque, busy: dict) -> None:
+    @staticmethod
+    def _start_next(worker: _Worker, tasks: Sequence[Task], pending: _Lanes) -> bool:
+        """Send ``worker`` its next task; ``False`` when nothing is pending."""
+        taken = pending.take(worker.lane)
+        if taken is None:
+            return False
+        task_id, offset = taken
+        key, items = tasks[task_id]
+        worker.conn.send((task_id, key, list(items[offset:])))
+        worker.task, worker.last_heard = taken, time.monotonic()
+        return True
+
+    def _fail_current(self, worker: _Worker, results: list[list[Any]], pending: _Lanes, busy: dict) -> None:
         """Kill a silent or dead worker; its current item times out and the rest of its task is requeued."""
         task_id, offset = worker.task
         done = offset
@@ -117,10 +183,10 @@ class DeadlinePool:
             done += 1
         # `done` is the item it was stuck on (it stays TIMED_OUT); the items after it go back in the queue.
         if done + 1 < len(results[task_id]):
-            pending.appendleft((task_id, done + 1))
+            pending.put_front(worker.lane, (task_id, done + 1))
         del busy[worker.conn]
         self._kill(worker)
-        self._workers.append(self._spawn())
+        self._workers.append(self._spawn(worker.lane))
 
     def close(self) -> None:
         """Stop every worker."""
