@@ -8,20 +8,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rewardlab.answers.checker import AnswerChecker
-from rewardlab.answers.extraction import Extraction, extract_answer, reference_answer
-from rewardlab.rewards.base import Reward, config_field
+from rewardlab.answers.extraction import reference_answer
+from rewardlab.rewards.base import config_field
+from rewardlab.rewards.verified import VerifiedReward, safe_extract
 from rewardlab.types import RewardResult, RolloutBatch
 
 
-def _safe_extract(text: str, fallback: bool) -> Extraction | None:
-    try:
-        return extract_answer(text, fallback=fallback)
-    except Exception:  # a completion must never crash training; an unreadable one states no answer
-        return None
-
-
 @dataclass(frozen=True)
-class BinaryCorrectness(Reward):
+class BinaryCorrectness(VerifiedReward):
     """Ground-truth reward: r = 1[verify(answer(y), y*)] ∈ {0, 1}.
 
     The answer is the last brace-matched ``\\boxed{}``; with ``fallback`` (default) a completion
@@ -40,32 +34,11 @@ class BinaryCorrectness(Reward):
 
     type_name: ClassVar[str] = "binary"
 
-    answer_column: str = config_field("answer", help="dataset column holding the label to check against")
     fallback: bool = config_field(True, help="when nothing is boxed, read 'the answer is X', then the last number")
-    timeout: float = config_field(5.0, help="seconds allowed per sample; past it the sample scores 0")
-    workers: int = config_field(2, help="verifier processes (0 = verify in this process)")
-
-    def __post_init__(self) -> None:
-        if not self.answer_column:
-            raise ValueError("answer_column must name a dataset column, e.g. 'answer'")
-        if self.timeout <= 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {self.timeout}")
-        if self.workers < 0:
-            raise ValueError(f"workers must be >= 0 (0 verifies in this process), got {self.workers}")
-
-    @property
-    def checker(self) -> AnswerChecker:
-        """The answer checker, started on first use and kept for the reward's lifetime."""
-        checker = self.__dict__.get("_checker")
-        if checker is None:
-            checker = AnswerChecker(timeout=self.timeout, workers=self.workers)
-            object.__setattr__(self, "_checker", checker)
-        return checker
 
     def score(self, batch: RolloutBatch) -> RewardResult:
-        references = [reference_answer(r) for r in batch.column(self.answer_column)]
-        found = [_safe_extract(c, self.fallback) for c in batch.completions]
-        verdicts = self.checker.check([(e.answer if e else None, r) for e, r in zip(found, references, strict=True)])
+        found = [safe_extract(c, self.fallback) for c in batch.completions]
+        verdicts = self.verify([e.answer if e else None for e in found], self.references(batch))
         return RewardResult(
             scores=tuple(None if v.correct is None else float(v.correct) for v in verdicts),
             diagnostics={
@@ -75,11 +48,6 @@ class BinaryCorrectness(Reward):
                 "timed_out": tuple(v.timed_out for v in verdicts),
             },
         )
-
-    def close(self) -> None:
-        checker = self.__dict__.pop("_checker", None)
-        if checker is not None:
-            checker.close()
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rewardlab.answers.checker import AnswerChecker, Verdict
-from rewardlab.answers.extraction import reference_answer
+from rewardlab.answers.extraction import Extraction, extract_answer, reference_answer
 from rewardlab.rewards.base import Reward, config_field
-from rewardlab.rewards.correctness import _safe_extract as safe_extract
 from rewardlab.types import RolloutBatch
 
 __all__ = ["VerifiedReward", "safe_extract"]
+
+
+def safe_extract(text: str, fallback: bool) -> Extraction | None:
+    """The final answer of ``text``, or ``None``: an unreadable completion states no answer, never crashes."""
+    try:
+        return extract_answer(text, fallback=fallback)
+    except Exception:  # a completion must never crash training
+        return None
 
 
 @dataclass(frozen=True)
