@@ -55,3 +55,23 @@ def test_one_cell_bench_runs_end_to_end_and_resume_skips_it(tmp_path: Path, monk
 
     monkeypatch.setattr(runner, "run_cell", must_not_run)
     assert main(["bench", str(config), "--cache", str(tmp_path / "cache")]) == 0
+
+
+@pytest.mark.slow
+def test_two_jobs_give_the_rows_one_job_gives(tmp_path: Path) -> None:
+    import torch
+
+    from rewardlab.bench.runner import run_grid
+
+    grid = {**ONE_CELL, "organisms": ["qwen_math_like", "llama_like"], "organism_steps": 20}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the workers' setting, so both runs compute alike
+    try:
+        serial = run_grid(load_bench_config({**grid, "out_dir": str(tmp_path / "one")}), tmp_path / "cache")
+    finally:
+        torch.set_num_threads(threads)
+    parallel = run_grid(load_bench_config({**grid, "out_dir": str(tmp_path / "two")}), tmp_path / "cache", jobs=2)
+    assert [row["id"] for row in parallel] == [row["id"] for row in serial]
+    measured = ("accuracy_before", "accuracy_after", "trace_after", "hallucination_after")
+    assert [[row[k] for k in measured] for row in parallel] == [[row[k] for k in measured] for row in serial]
+    assert all(row["generation_share"] > 0 and row["update_share"] > 0 for row in parallel)

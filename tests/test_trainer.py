@@ -60,6 +60,8 @@ def test_trl_private_methods_rewardlab_overrides_keep_their_signatures() -> None
     assert list(inspect.signature(GRPOTrainer._calculate_rewards).parameters) == [
         "self", "inputs", "prompts", "completions", "completion_ids_list"]
     assert list(inspect.signature(GRPOTrainer._generate_and_score_completions).parameters) == ["self", "inputs"]
+    assert list(inspect.signature(GRPOTrainer.training_step).parameters) == [
+        "self", "model", "inputs", "num_items_in_batch"]
     assert "_metrics" in inspect.getsource(GRPOTrainer.__init__) and "_logs" in inspect.getsource(GRPOTrainer.__init__)
 
 
@@ -119,6 +121,16 @@ def test_tiny_model_trains_under_each_advantage_transform(tmp_path: Path, advant
     assert [r["step"] for r in records if "loss" in r] == [1, 2]
     assert {"rewardlab/proxy_reward", "rewardlab/gold_accuracy", "rewardlab/agreement",
             "rewardlab/code_reasoning_rate", "rewardlab/boxed_rate", "entropy"} <= set(records[0])
+
+
+@pytest.mark.slow
+def test_a_step_is_split_into_generation_scoring_tracking_and_update_times(tmp_path: Path) -> None:
+    trainer = _trainer(tmp_path, build_reward("binary"))
+    trainer.train()
+    assert all(seconds > 0 for seconds in trainer.phase_seconds.values()), trainer.phase_seconds
+    shares = trainer.phase_shares()
+    assert set(shares) == {"generation", "scoring", "tracking", "update"}
+    assert abs(sum(shares.values()) - 1.0) < 1e-9
 
 
 @pytest.mark.slow

@@ -36,10 +36,10 @@ class NamedReward:
 class RLSettings:
     """The GRPO run of one cell (the Spurious Rewards setup, shrunk to a CPU)."""
 
-    steps: int = config_field(40, help="optimiser steps")
+    steps: int = config_field(120, help="optimiser steps")
     prompts_per_step: int = config_field(16, help="prompts per generation batch")
     num_generations: int = config_field(8, help="samples per prompt (G)")
-    learning_rate: float = config_field(1e-5, help="AdamW learning rate")
+    learning_rate: float = config_field(3e-5, help="AdamW learning rate (constant)")
     updates_per_batch: int = config_field(4, help="optimiser steps per generation batch (clipping needs > 1)")
     max_completion_length: int = config_field(80, help="tokens per completion (a trace with a confidence is ~70)")
     temperature: float = config_field(1.0, help="sampling temperature")
@@ -58,7 +58,7 @@ class EvalSettings:
 
     n: int = config_field(200, help="held-out problems")
     k: int = config_field(8, help="samples per problem for pass@k (temperature 1)")
-    every: int = config_field(10, help="held-out measurement every N steps for the curves (0 = off)")
+    every: int = config_field(40, help="held-out measurement every N steps for the curves (0 = off)")
 
 
 @dataclass(frozen=True)
@@ -123,13 +123,17 @@ class BenchConfig:
         return next(r.reward for r in self.rewards if r.name == name)
 
 
+# The embedded default: the headline contrast (ground truth against random reward, on an organism that
+# has a better style to elicit and on one that has none) in about a quarter of an hour on two cores,
+# organisms pretrained included. The organisms train 400 steps instead of 660 to fit that budget.
 DEFAULT_GRID: dict[str, Any] = {
     "out_dir": "runs/bench-default",
     "organisms": ["qwen_math_like", "llama_like"],
+    "organism_steps": 400,
     "rewards": [{"name": "ground_truth", "reward": "binary"},
                 {"name": "random", "reward": {"type": "random", "p": 0.5}}],
-    "rl": {"steps": 24},
-    "eval": {"n": 200, "k": 8, "every": 8},
+    "rl": {"steps": 120, "learning_rate": 3.0e-5},
+    "eval": {"n": 200, "k": 8, "every": 40},
 }
 
 

@@ -1,14 +1,20 @@
 """Run the cells of a bench grid: pretrain or load each organism, measure, train, measure again.
 
 Finished cells are appended to ``results.jsonl`` as they end; running the grid again skips them,
-so an interrupted bench resumes where it stopped.
+so an interrupted bench resumes where it stopped. With ``jobs > 1`` the organisms and then the cells
+run in that many worker processes, each with its share of the CPU threads: tiny models use one
+thread poorly, so two one-thread processes do about twice the work of one two-thread process.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import os
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +75,8 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
 
     For a reward that reads wrong labels (``incorrect``), the labels are built as Spurious Rewards
     builds them: the organism samples 8 answers per prompt, the majority answer is kept where it is
-    wrong, and only those prompts are trained on (from a pool four times the size the run needs).
+    wrong, and only those prompts are trained on (drawn from a pool the size the run needs; TRL
+    cycles over the kept prompts for as many epochs as the steps take).
     """
     from datasets import Dataset
 
@@ -84,7 +91,7 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
     from rewardlab.rewards import incorrect_labels
     from rewardlab.training.heldout import generate
 
-    prompts, answers = heldout_problems(4 * needed, seed=1000 + cell["seed"],
+    prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
                                         unanswerable_share=config.unanswerable_share)
     samples = 8
     texts = generate(model, tokenizer, prompts, max_new_tokens=rl.max_completion_length, samples=samples,
@@ -136,8 +143,11 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
         gold.close()
     after = measure(trainer.model, tokenizer, n=config.eval.n, samples=config.eval.k,
                     unanswerable_share=config.unanswerable_share, reliability=run_dir / "reliability.png")
-    return _row(cell, before, after, read_metrics(run_dir / "metrics.jsonl"), config.eval.k,
-                time.perf_counter() - started)
+    row = _row(cell, before, after, read_metrics(run_dir / "metrics.jsonl"), config.eval.k,
+               time.perf_counter() - started)
+    row["train_seconds"] = round(sum(trainer.phase_seconds.values()), 1)
+    row.update({f"{phase}_share": round(share, 4) for phase, share in trainer.phase_shares().items()})
+    return row
 
 
 def _first_last(records: list[dict[str, Any]], key: str) -> tuple[float, float]:
@@ -167,20 +177,68 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
     }
 
 
-def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Any = None) -> list[dict[str, Any]]:
-    """Every cell's row, running only the cells not already in ``results.jsonl``."""
+def prepare_organism(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path) -> str:
+    """Pretrain (or load) an organism and measure it before RL; returns its name."""
+    _organism_baseline(config, name, cache_dir, out_dir)
+    return name
+
+
+def _limit_threads(threads: int) -> None:
+    """A worker's initializer: its share of the CPU threads, set before torch starts its pool."""
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Callable[[str], None] | None = None,
+             jobs: int = 1) -> list[dict[str, Any]]:
+    """Every cell's row, running only the cells not already in ``results.jsonl``.
+
+    ``jobs`` worker processes share the CPU threads evenly (1: everything runs in this process).
+    Rows are appended to ``results.jsonl`` as cells finish and returned in the grid's order.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / "results.jsonl"
     done = finished_cells(results_path)
-    rows = []
-    for cell in config.cells():
-        if cell["id"] not in done:
-            if progress is not None:
-                progress(cell, len(rows))
-            row = run_cell(config, cell, cache_dir, out_dir)
-            with results_path.open("a") as handle:
-                handle.write(json.dumps(row) + "\n")
-            done[cell["id"]] = row
-        rows.append(done[cell["id"]])
-    return rows
+    cells = config.cells()
+    pending = [cell for cell in cells if cell["id"] not in done]
+    say = progress or (lambda message: None)
+
+    def record(row: dict[str, Any]) -> None:
+        with results_path.open("a") as handle:
+            handle.write(json.dumps(row) + "\n")
+        done[row["id"]] = row
+        say(f"[{len(done)}/{len(cells)}] finished {row['id']} ({row['seconds']:.0f} s): accuracy "
+            f"{row['accuracy_before']:.3f} → {row['accuracy_after']:.3f}, trace {row['trace_before']:.3f} → "
+            f"{row['trace_after']:.3f}")
+
+    if jobs == 1 or len(pending) <= 1:
+        for cell in pending:
+            say(f"[{len(done) + 1}/{len(cells)}] running {cell['id']}")
+            record(run_cell(config, cell, cache_dir, out_dir))
+    else:
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_limit_threads, initargs=(threads,)) as pool:
+            organisms = sorted({cell["organism"] for cell in pending})
+            say(f"{jobs} workers × {threads} thread(s); pretraining or loading {', '.join(organisms)}")
+            # Each organism's cells are queued as soon as it is ready, so a worker whose organism
+            # trains faster starts on cells while the others are still pretraining.
+            running = {pool.submit(prepare_organism, config, name, cache_dir, out_dir): None for name in organisms}
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    if running.pop(future) is None:
+                        name = future.result()
+                        mine = [cell for cell in pending if cell["organism"] == name]
+                        say(f"organism {name} ready; queueing its {len(mine)} cell(s)")
+                        running.update({pool.submit(run_cell, config, cell, cache_dir, out_dir): cell
+                                        for cell in mine})
+                    else:
+                        record(future.result())
+    return [done[cell["id"]] for cell in cells]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
-from typing import Any
 
 from rewardlab.cli.console import wide_console
 
 
-def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir: str | None = None) -> int:
+def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir: str | None = None,
+              jobs: int | None = None) -> int:
     from rewardlab.bench.config import load_bench_config
     from rewardlab.bench.report import plot_curves, summary_table, write_csv
     from rewardlab.bench.runner import run_grid
@@ -22,12 +23,13 @@ def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir:
     console = wide_console()
     cells = config.cells()
     started = time.perf_counter()
-    console.print(f"rewardlab bench: {len(cells)} cells → {config.out_dir}")
+    jobs = jobs or min(os.cpu_count() or 1, len(cells))
+    console.print(f"rewardlab bench: {len(cells)} cells → {config.out_dir} ({jobs} job{'s' * (jobs > 1)})")
 
-    def progress(cell: dict[str, Any], index: int) -> None:
-        console.print(f"[{index + 1}/{len(cells)}] {cell['id']}  ({time.perf_counter() - started:.0f} s elapsed)")
+    def progress(message: str) -> None:
+        console.print(f"{time.perf_counter() - started:6.0f} s  {message}", markup=False)
 
-    rows = run_grid(config, Path(cache_dir) if cache_dir else None, progress=progress)
+    rows = run_grid(config, Path(cache_dir) if cache_dir else None, progress=progress, jobs=jobs)
     out = Path(config.out_dir)
     write_csv(rows, out / "results.csv")
     plots = plot_curves(rows, out)

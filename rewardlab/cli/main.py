@@ -10,6 +10,16 @@ from collections.abc import Sequence
 from rewardlab.registry import ConfigError
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rewardlab", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -35,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("config", nargs="?", help="bench YAML (default: the embedded default grid)")
     bench.add_argument("--out", help="output folder (overrides the config's out_dir)")
     bench.add_argument("--cache", help="organism cache folder (default $REWARDLAB_CACHE or ~/.cache/rewardlab)")
+    bench.add_argument("--jobs", type=_positive_int, default=None,
+                       help="worker processes sharing the CPU threads (default: one per core, at most one per cell)")
 
     validate = commands.add_parser(
         "validate", help="check training configs and bench grids without running them",
@@ -74,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             from rewardlab.cli.bench import run_bench
 
-            return run_bench(args.config, out_dir=args.out, cache_dir=args.cache)
+            return run_bench(args.config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs)
         if args.command == "validate":
             from rewardlab.cli.train import run_validate
 

@@ -12,6 +12,10 @@ A thin subclass; the only module that imports TRL. It changes three things and n
    and the ones TRL logs are replaced by them.
 3. ``log``: every logged record is also appended to ``metrics.jsonl`` in the run directory.
 
+It also times where a step goes (:attr:`GRPOTrainer.phase_seconds`): generation (sampling and the
+old-policy log-probs, TRL's rollout pass without the rewards), scoring (the training reward),
+tracking (the gold reward and drift metrics) and the update (loss, backward, optimiser step).
+
 TRL's private methods overridden here are guarded by ``tests/test_trainer.py``, and TRL is pinned
 to a minor version in ``pyproject.toml``.
 """
@@ -19,6 +23,9 @@ to a minor version in ``pyproject.toml``.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +43,7 @@ from rewardlab.types import RewardResult, RolloutBatch, completion_text, prompt_
 _TRL_COLUMNS = ("prompt", "completion", "completion_ids", "answer")
 # Diagnostics gathered across processes for the step metrics.
 _TRACKED = ("confidence", "abstained", "pseudo_label_correct")
+PHASES = ("generation", "scoring", "tracking", "update")
 
 
 def check_group_integrity(args: GRPOConfig, num_processes: int) -> None:
@@ -78,9 +86,32 @@ class GRPOTrainer(TRLGRPOTrainer):
         self.gold = gold
         self.on_reward_error: OnError = on_reward_error
         self._rewards = torch.empty(0)
+        self.phase_seconds: dict[str, float] = dict.fromkeys(PHASES, 0.0)
         super().__init__(model=model, reward_funcs=[reward], args=args, **kwargs)
         check_group_integrity(self.args, self.accelerator.num_processes)
         self.metrics_writer = MetricsWriter(metrics_path) if metrics_path and self.accelerator.is_main_process else None
+
+    @contextmanager
+    def _timed(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phase_seconds[phase] += time.perf_counter() - started
+
+    def phase_shares(self) -> dict[str, float]:
+        """Each phase's share of the time spent in training steps so far (they sum to 1)."""
+        total = sum(self.phase_seconds.values())
+        return {phase: seconds / total if total else math.nan for phase, seconds in self.phase_seconds.items()}
+
+    def training_step(self, model: Any, inputs: Any, num_items_in_batch: Any = None) -> torch.Tensor:
+        """TRL's step, timed: whatever the rollout phases did not claim is the update."""
+        claimed = sum(self.phase_seconds[p] for p in PHASES if p != "update")
+        started = time.perf_counter()
+        loss = super().training_step(model, inputs, num_items_in_batch)
+        rollout = sum(self.phase_seconds[p] for p in PHASES if p != "update") - claimed
+        self.phase_seconds["update"] += time.perf_counter() - started - rollout
+        return loss
 
     # 1. Scoring ---------------------------------------------------------------------------------
     def _rollout_batch(self, inputs: list[dict[str, Any]], prompts: list[Any], completions: list[Any],
@@ -103,14 +134,16 @@ class GRPOTrainer(TRLGRPOTrainer):
         mode = "train" if self.model.training else "eval"
         group_size = self.num_generations if mode == "train" else self.num_generations_eval
         batch = self._rollout_batch(inputs, prompts, completions, group_size)
-        scored = score_safely(self.reward, batch, self.on_reward_error)
-        gold = None
-        if self.gold is not None and any(a is not None for a in batch.answers):
-            gold = scored.result if self.gold == self.reward else self.gold.score(batch)
-        rows = gather_object([self._tracking_row(batch, scored.result, gold, i) for i in range(len(batch))])
-        counts = self.accelerator.gather(torch.tensor([[scored.n_errors, scored.n_nonfinite]],
-                                                      device=self.accelerator.device)).sum(dim=0).tolist()
-        self._log_step_metrics(mode, rows, has_gold=gold is not None, errors=counts[0], nonfinite=counts[1])
+        with self._timed("scoring"):
+            scored = score_safely(self.reward, batch, self.on_reward_error)
+        with self._timed("tracking"):
+            gold = None
+            if self.gold is not None and any(a is not None for a in batch.answers):
+                gold = scored.result if self.gold == self.reward else self.gold.score(batch)
+            rows = gather_object([self._tracking_row(batch, scored.result, gold, i) for i in range(len(batch))])
+            counts = self.accelerator.gather(torch.tensor([[scored.n_errors, scored.n_nonfinite]],
+                                                          device=self.accelerator.device)).sum(dim=0).tolist()
+            self._log_step_metrics(mode, rows, has_gold=gold is not None, errors=counts[0], nonfinite=counts[1])
         self._rewards = torch.tensor([math.nan if r["score"] is None else r["score"] for r in rows],
                                      dtype=torch.float32)
         return self._rewards.to(self.accelerator.device).unsqueeze(1)
@@ -138,7 +171,11 @@ class GRPOTrainer(TRLGRPOTrainer):
 
     # 2. Advantages ------------------------------------------------------------------------------
     def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        before = self.phase_seconds["scoring"] + self.phase_seconds["tracking"]
+        started = time.perf_counter()
         output = super()._generate_and_score_completions(inputs)
+        rewards = self.phase_seconds["scoring"] + self.phase_seconds["tracking"] - before
+        self.phase_seconds["generation"] += time.perf_counter() - started - rewards
         mode = "train" if self.model.training else "eval"
         group_size = self.num_generations if mode == "train" else self.num_generations_eval
         group_ids = torch.arange(len(self._rewards)) // group_size
