@@ -48,6 +48,7 @@ def test_one_cell_bench_runs_end_to_end_and_resume_skips_it(tmp_path: Path, monk
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 1 and 0.0 <= rows[0]["accuracy_after"] <= 1.0 and "pass@2_after" in rows[0]
     assert (tmp_path / "out" / "results.csv").is_file()
+    assert "| qwen_math_like | random |" in (tmp_path / "out" / "summary.md").read_text()
     assert (tmp_path / "out" / "curves-qwen_math_like.png").stat().st_size > 1000
 
     def must_not_run(*args, **kwargs):
@@ -75,3 +76,18 @@ def test_two_jobs_give_the_rows_one_job_gives(tmp_path: Path) -> None:
     measured = ("accuracy_before", "accuracy_after", "trace_after", "hallucination_after")
     assert [[row[k] for k in measured] for row in parallel] == [[row[k] for k in measured] for row in serial]
     assert all(row["generation_share"] > 0 and row["update_share"] > 0 for row in parallel)
+
+
+def test_a_pretrained_model_is_benched_on_chat_prompts() -> None:
+    from rewardlab.organisms.corpus import Problem
+    from rewardlab.organisms.evaluate import chat_prompt, heldout_problems
+
+    config = load_bench_config({"organisms": ["smollm2", "llama_like"]})
+    assert config.is_pretrained("smollm2") and not config.is_pretrained("llama_like")
+    assert [cell["id"].split("-")[0] for cell in config.cells()][:1] == ["smollm2"]
+    message = chat_prompt(Problem((7, 3, 2), ("+", "*")))
+    assert message == [{"role": "user", "content": "Compute 7+3*2. Give the final answer as \\boxed{N}."}]
+    prompts, labels = heldout_problems(3, chat=True)
+    assert all(p[0]["role"] == "user" for p in prompts) and len(labels) == 3
+    with pytest.raises(ConfigError, match=r"available: .*smollm2"):
+        load_bench_config({"organisms": ["smolm2"]})

@@ -273,3 +273,22 @@ def test_smollm2_spec_resolves_to_the_converted_folder(converted: tuple[Path, fl
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REWARDLAB_CACHE", str(smollm2_cache))
     assert resolve_model_path("smollm2") == str(converted[0])
+
+
+@pytest.mark.slow
+def test_bench_runs_a_cell_on_smollm2_with_chat_prompts(converted: tuple[Path, float], smollm2_cache: Path,
+                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rewardlab.bench.config import load_bench_config
+    from rewardlab.bench.runner import run_grid
+
+    monkeypatch.setenv("REWARDLAB_CACHE", str(smollm2_cache))
+    config = load_bench_config({
+        "out_dir": str(tmp_path / "out"), "organisms": ["smollm2"], "unanswerable_share": 0.0,
+        "rewards": [{"name": "ground_truth", "reward": "binary"}],
+        "rl": {"steps": 1, "prompts_per_step": 2, "num_generations": 2, "updates_per_batch": 1,
+               "max_completion_length": 24, "learning_rate": 1e-6},
+        "eval": {"n": 4, "k": 2, "every": 0}})
+    [row] = run_grid(config)
+    assert row["organism"] == "smollm2" and row["id"].startswith("smollm2-ground_truth-")
+    assert 0.0 <= row["accuracy_before"] <= 1.0 and 0.0 <= row["accuracy_after"] <= 1.0
+    assert row["generation_share"] > 0 and row["update_share"] > 0

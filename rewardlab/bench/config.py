@@ -20,6 +20,9 @@ from rewardlab.configurable import config_field, encode_fields
 from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
 from rewardlab.registry import ConfigError, build_dataclass, build_reward, default_registry, suggest
 
+# Pretrained models a grid can name beside the organisms (loaded without the hub; see rewardlab.models).
+PRETRAINED: tuple[str, ...] = ("smollm2",)
+
 
 @dataclass(frozen=True)
 class NamedReward:
@@ -66,8 +69,10 @@ class BenchConfig:
     """A grid of bench cells."""
 
     out_dir: str = config_field("runs/bench", help="folder for results.jsonl, results.csv, plots and cell runs")
-    organisms: tuple[str, ...] = config_field(("qwen_math_like", "llama_like", "bad_code"),
-                                              help=f"organism names: {', '.join(ORGANISMS)}")
+    organisms: tuple[str, ...] = config_field(
+        ("qwen_math_like", "llama_like", "bad_code"),
+        help=f"organism names ({', '.join(ORGANISMS)}) or a pretrained model ({', '.join(PRETRAINED)}), "
+             "which meets the same problems as chat messages")
     organism_steps: int | None = config_field(None, help="override the organisms' pretraining steps")
     unanswerable_share: float = config_field(
         0.2, help="fraction of training and held-out problems with an unknown operand (abstention's test)")
@@ -82,15 +87,25 @@ class BenchConfig:
 
     def __post_init__(self) -> None:
         for name in self.organisms:
-            if name not in ORGANISMS:
-                raise ConfigError(f"unknown organism {name!r}; {suggest(name, ORGANISMS)}"
-                                  f"available: {', '.join(ORGANISMS)}")
+            if name not in ORGANISMS and name not in PRETRAINED:
+                choices = [*ORGANISMS, *PRETRAINED]
+                raise ConfigError(f"unknown organism {name!r}; {suggest(name, choices)}"
+                                  f"available: {', '.join(choices)}")
         for spec in self.advantages:
             build_advantage(spec)
         if not 0.0 <= self.unanswerable_share < 1.0:
             raise ValueError(f"unanswerable_share must lie in [0, 1), got {self.unanswerable_share}")
         if not (self.rewards and self.seeds and self.clipping and self.advantages):
             raise ValueError("the grid needs at least one reward, seed, clipping setting and advantage")
+
+    @staticmethod
+    def is_pretrained(name: str) -> bool:
+        """Whether ``name`` is a pretrained chat model rather than an organism trained here."""
+        return name in PRETRAINED
+
+    def subject_key(self, name: str) -> str:
+        """What identifies the model a cell starts from: the organism's config hash, or the model's name."""
+        return name if self.is_pretrained(name) else self.organism(name).key()
 
     def organism(self, name: str) -> OrganismConfig:
         base = ORGANISMS[name]
@@ -111,7 +126,7 @@ class BenchConfig:
                             cell = {"organism": organism, "reward": named.name, "advantage": advantage,
                                     "clipping": clip, "seed": seed}
                             payload = {**cell, "reward_config": named.reward.to_config(),
-                                       "organism_key": self.organism(organism).key(), "rl": encode_fields(self.rl),
+                                       "organism_key": self.subject_key(organism), "rl": encode_fields(self.rl),
                                        "unanswerable_share": self.unanswerable_share,
                                        "eval": encode_fields(self.eval)}
                             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]

@@ -32,9 +32,7 @@ def _mean_std(values: list[float]) -> str:
 
 def summary_table(rows: list[dict[str, Any]], title: str = "rewardlab bench") -> Table:
     """One line per (organism, reward, advantage, clipping), figures as mean ± std over seeds."""
-    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(row[k] for k in _GROUP_KEYS)].append(row)
+    groups = _groups(rows)
     pass_keys = sorted({k for row in rows for k in row if k.startswith("pass@")}, key=lambda k: k.endswith("after"))
     columns = [*_SHOWN[:_PASS_AT], *pass_keys, *_SHOWN[_PASS_AT:]]
     table = Table(title=title)
@@ -44,6 +42,36 @@ def summary_table(rows: list[dict[str, Any]], title: str = "rewardlab bench") ->
         cells = [str(k) if not isinstance(k, bool) else ("on" if k else "off") for k in key]
         table.add_row(*cells, str(len(members)), *(_mean_std([m.get(c, math.nan) for m in members]) for c in columns))
     return table
+
+
+def _groups(rows: list[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row[k] for k in _GROUP_KEYS)].append(row)
+    return groups
+
+
+# Columns of the Markdown summary: (header, result key); pass@k is found per grid.
+_MARKDOWN = (("accuracy before", "accuracy_before"), ("accuracy after", "accuracy_after"),
+             ("Δ accuracy", "accuracy_delta"), ("trace before", "trace_before"), ("trace after", "trace_after"),
+             ("ECE after", "ece_after"), ("hallucination after", "hallucination_after"),
+             ("abstains on unanswerable after", "unanswerable_abstention_after"),
+             ("agreement start", "agreement_start"), ("agreement end", "agreement_end"),
+             ("generation share", "generation_share"), ("scoring share", "scoring_share"),
+             ("update share", "update_share"), ("cell seconds", "seconds"))
+
+
+def markdown_summary(rows: list[dict[str, Any]]) -> str:
+    """The comparison as a Markdown table, each figure mean ± std over seeds (for ``summary.md`` and the docs)."""
+    pass_keys = sorted({k for row in rows for k in row if k.startswith("pass@")}, key=lambda k: k.endswith("after"))
+    columns = [*_MARKDOWN[:5], *((k.replace("_", " "), k) for k in pass_keys), *_MARKDOWN[5:]]
+    header = [*_GROUP_KEYS, "seeds", *(name for name, _ in columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for key, members in _groups(rows).items():
+        cells = [str(k) if not isinstance(k, bool) else ("on" if k else "off") for k in key]
+        figures = [_mean_std([m.get(c, math.nan) for m in members]).replace("±", " ± ") for _, c in columns]
+        lines.append("| " + " | ".join([*cells, str(len(members)), *figures]) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:

@@ -33,17 +33,31 @@ def finished_cells(results_path: Path) -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in map(json.loads, results_path.read_text().splitlines()) if row}
 
 
+def load_subject(config: BenchConfig, name: str, cache_dir: Path | None) -> tuple[Any, Any]:
+    """(model, tokenizer) a cell starts from: the organism (pretrained first if not cached) or the pretrained model."""
+    if config.is_pretrained(name):
+        from rewardlab.training.config import ModelConfig
+        from rewardlab.training.run import build_model
+
+        model, tokenizer = build_model(ModelConfig(name=name))
+        return model, tokenizer
+    return load_organism(pretrain(config.organism(name), cache_dir))
+
+
+def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwargs: Any) -> dict[str, float]:
+    return measure(model, tokenizer, n=config.eval.n, unanswerable_share=config.unanswerable_share,
+                   max_new_tokens=config.rl.max_completion_length, chat=config.is_pretrained(name), **kwargs)
+
+
 def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path) -> dict[str, float]:
     """The organism measured before any RL (computed once per organism and kept in the out folder)."""
-    organism = config.organism(name)
-    stem = f"{name}-{organism.key()}-n{config.eval.n}-k{config.eval.k}-u{config.unanswerable_share}"
+    stem = f"{name}-{config.subject_key(name)}-n{config.eval.n}-k{config.eval.k}-u{config.unanswerable_share}"
     path = out_dir / "organisms" / f"{stem}.json"
     if path.is_file():
         return json.loads(path.read_text())
-    model, tokenizer = load_organism(pretrain(organism, cache_dir))
-    values = measure(model, tokenizer, n=config.eval.n, samples=config.eval.k,
-                     unanswerable_share=config.unanswerable_share,
-                     reliability=out_dir / "organisms" / f"reliability-{stem}.png")
+    model, tokenizer = load_subject(config, name, cache_dir)
+    values = _measure(config, name, model, tokenizer, samples=config.eval.k,
+                      reliability=out_dir / "organisms" / f"reliability-{stem}.png")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values))
     return values
@@ -83,16 +97,17 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
     rl = config.rl
     needed = rl.steps * rl.prompts_per_step // rl.updates_per_batch + 1
     reward = config.reward(cell["reward"])
+    chat = config.is_pretrained(cell["organism"])
     if not _reads_incorrect_labels(reward):
         prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
-                                            unanswerable_share=config.unanswerable_share)
+                                            unanswerable_share=config.unanswerable_share, chat=chat)
         return Dataset.from_dict({"prompt": prompts, "answer": answers})
     from rewardlab.answers.extraction import extract_answer
     from rewardlab.rewards import incorrect_labels
     from rewardlab.training.heldout import generate
 
     prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
-                                        unanswerable_share=config.unanswerable_share)
+                                        unanswerable_share=config.unanswerable_share, chat=chat)
     samples = 8
     texts = generate(model, tokenizer, prompts, max_new_tokens=rl.max_completion_length, samples=samples,
                      temperature=1.0)
@@ -109,7 +124,7 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
 
 def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, out_dir: Path) -> dict[str, Any]:
     """Train one cell and return its result row."""
-    from transformers import TrainerCallback
+    from transformers import PrinterCallback, TrainerCallback
 
     from rewardlab.advantages import build_advantage
     from rewardlab.rewards import BinaryCorrectness
@@ -117,7 +132,7 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
 
     started = time.perf_counter()
     before = _organism_baseline(config, cell["organism"], cache_dir, out_dir)
-    model, tokenizer = load_organism(pretrain(config.organism(cell["organism"]), cache_dir))
+    model, tokenizer = load_subject(config, cell["organism"], cache_dir)
     run_dir = out_dir / "cells" / cell["id"]
     (run_dir / "metrics.jsonl").unlink(missing_ok=True)
     dataset = training_set(config, cell, model, tokenizer)
@@ -131,18 +146,18 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
     class Curve(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if config.eval.every and state.global_step % config.eval.every == 0:
-                point = measure(trainer.model, tokenizer, n=config.eval.n,
-                                unanswerable_share=config.unanswerable_share)
+                point = _measure(config, cell["organism"], trainer.model, tokenizer)
                 trainer.log({f"heldout/{k}": v for k, v in point.items()})
 
     trainer.add_callback(Curve())
+    trainer.remove_callback(PrinterCallback)  # every record is in the cell's metrics.jsonl; the console shows cells
     try:
         trainer.train()
     finally:
         reward.close()
         gold.close()
-    after = measure(trainer.model, tokenizer, n=config.eval.n, samples=config.eval.k,
-                    unanswerable_share=config.unanswerable_share, reliability=run_dir / "reliability.png")
+    after = _measure(config, cell["organism"], trainer.model, tokenizer, samples=config.eval.k,
+                     reliability=run_dir / "reliability.png")
     row = _row(cell, before, after, read_metrics(run_dir / "metrics.jsonl"), config.eval.k,
                time.perf_counter() - started)
     row["train_seconds"] = round(sum(trainer.phase_seconds.values()), 1)
@@ -183,13 +198,24 @@ def prepare_organism(config: BenchConfig, name: str, cache_dir: Path | None, out
     return name
 
 
-def _limit_threads(threads: int) -> None:
-    """A worker's initializer: its share of the CPU threads, set before torch starts its pool."""
+def quiet_libraries() -> None:
+    """No per-load progress bars or deprecation notices from transformers: the bench prints its own progress."""
+    import warnings
+
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+
+
+def _start_worker(threads: int) -> None:
+    """A worker's initializer: its share of the CPU threads (set before torch starts its pool), and quiet."""
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = str(threads)
     import torch
 
     torch.set_num_threads(threads)
+    quiet_libraries()
 
 
 def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Callable[[str], None] | None = None,
@@ -224,7 +250,7 @@ def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Calla
     else:
         threads = max(1, (os.cpu_count() or 1) // jobs)
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_limit_threads, initargs=(threads,)) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(threads,)) as pool:
             organisms = sorted({cell["organism"] for cell in pending})
             say(f"{jobs} workers × {threads} thread(s); pretraining or loading {', '.join(organisms)}")
             # Each organism's cells are queued as soon as it is ready, so a worker whose organism

@@ -12,10 +12,11 @@ from rewardlab.cli.console import wide_console
 def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir: str | None = None,
               jobs: int | None = None) -> int:
     from rewardlab.bench.config import load_bench_config
-    from rewardlab.bench.report import plot_curves, summary_table, write_csv
-    from rewardlab.bench.runner import run_grid
+    from rewardlab.bench.report import markdown_summary, plot_curves, summary_table, write_csv
+    from rewardlab.bench.runner import quiet_libraries, run_grid
 
     config = load_bench_config(config_path)
+    quiet_libraries()
     if out_dir is not None:
         from dataclasses import replace
 
@@ -32,9 +33,10 @@ def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir:
     rows = run_grid(config, Path(cache_dir) if cache_dir else None, progress=progress, jobs=jobs)
     out = Path(config.out_dir)
     write_csv(rows, out / "results.csv")
+    (out / "summary.md").write_text(markdown_summary(rows))
     plots = plot_curves(rows, out)
     console.print(summary_table(rows, title=f"rewardlab bench ({len(rows)} cells, "
                                             f"{time.perf_counter() - started:.0f} s)"))
-    console.print(f"results: {out / 'results.jsonl'}, {out / 'results.csv'}; plots: "
+    console.print(f"results: {out / 'results.jsonl'}, {out / 'results.csv'}, {out / 'summary.md'}; plots: "
                   + ", ".join(str(p) for p in plots))
     return 0

@@ -26,11 +26,27 @@ def problem_set(n: int, seed: int = 12345, max_operand: int = 9, unanswerable_sh
     return [sample_problem(rng, max_operand, unanswerable_share) for _ in range(n)]
 
 
-def heldout_problems(n: int, seed: int = 12345, max_operand: int = 9,
-                     unanswerable_share: float = 0.0) -> tuple[list[str], list[str]]:
-    """(prompts, labels) of :func:`problem_set`; an unanswerable problem's label is ``unanswerable``."""
+CHAT_INSTRUCTION = "Compute {expression}. Give the final answer as \\boxed{{N}}."
+
+
+def chat_prompt(problem: Problem) -> list[dict[str, str]]:
+    """The problem as a user message, for a pretrained chat model (the organisms read ``Q: 7+3*2=``)."""
+    expression = problem.prompt.removeprefix("Q: ").removesuffix("=")
+    return [{"role": "user", "content": CHAT_INSTRUCTION.format(expression=expression)}]
+
+
+def _prompt(problem: Problem, chat: bool) -> Any:
+    return chat_prompt(problem) if chat else problem.prompt
+
+
+def heldout_problems(n: int, seed: int = 12345, max_operand: int = 9, unanswerable_share: float = 0.0,
+                     chat: bool = False) -> tuple[list[Any], list[str]]:
+    """(prompts, labels) of :func:`problem_set`; an unanswerable problem's label is ``unanswerable``.
+
+    With ``chat`` each prompt is a user message (:func:`chat_prompt`) instead of ``Q: <expr>=``.
+    """
     problems = problem_set(n, seed, max_operand, unanswerable_share)
-    return [p.prompt for p in problems], [p.label for p in problems]
+    return [_prompt(p, chat) for p in problems], [p.label for p in problems]
 
 
 def _rate(values: Sequence[bool]) -> float:
@@ -39,7 +55,7 @@ def _rate(values: Sequence[bool]) -> float:
 
 def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperature: float = 1.0,
             seed: int = 12345, unanswerable_share: float = 0.0, max_new_tokens: int = 80,
-            reliability: str | Path | None = None) -> dict[str, float]:
+            reliability: str | Path | None = None, chat: bool = False) -> dict[str, float]:
     """The organism's figures on ``n`` held-out problems, ``samples`` completions each.
 
     Keys: ``accuracy``, ``trace_rate``, ``trace_accuracy``, ``direct_accuracy`` (answerable problems),
@@ -48,6 +64,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     ``confidence_rate``, and ``ece``, ``brier``, ``mean_confidence`` over the answerable samples that
     state a confidence. With ``reliability`` a reliability diagram of those samples is written there.
     Sampling is seeded with ``seed``, so before and after training see the same sampling noise.
+    ``chat`` poses the problems as user messages (for a pretrained chat model).
     """
     import torch
 
@@ -61,7 +78,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
 
     problems = problem_set(n, seed, unanswerable_share=unanswerable_share)
     torch.manual_seed(seed)  # the same sampling noise before and after training, and on every rerun
-    texts = generate(model, tokenizer, [p.prompt for p in problems], max_new_tokens=max_new_tokens,
+    texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                      samples=samples, temperature=temperature)
     per_sample = [p for p in problems for _ in range(samples)]
     judged = TernaryReward(workers=0).score(RolloutBatch(
