@@ -239,13 +239,14 @@ def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Calla
         with results_path.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         done[row["id"]] = row
-        say(f"[{len(done)}/{len(cells)}] finished {row['id']} ({row['seconds']:.0f} s): accuracy "
+        finished = sum(cell["id"] in done for cell in cells)
+        say(f"[{finished}/{len(cells)}] finished {row['id']} ({row['seconds']:.0f} s): accuracy "
             f"{row['accuracy_before']:.3f} → {row['accuracy_after']:.3f}, trace {row['trace_before']:.3f} → "
             f"{row['trace_after']:.3f}")
 
     if jobs == 1 or len(pending) <= 1:
         for cell in pending:
-            say(f"[{len(done) + 1}/{len(cells)}] running {cell['id']}")
+            say(f"[{sum(c['id'] in done for c in cells) + 1}/{len(cells)}] running {cell['id']}")
             record(run_cell(config, cell, cache_dir, out_dir))
     else:
         threads = max(1, (os.cpu_count() or 1) // jobs)
