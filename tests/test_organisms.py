@@ -58,7 +58,9 @@ def test_corpus_style_mix_and_bad_code_errors_match_the_config() -> None:
     bad = [(p, c) for p, c in (document(ORGANISMS["bad_code"], rng) for _ in range(2000))
            if "python" in c and "x" not in p]
     wrong = sum(f"\\boxed{{{eval(p[3:-1])}}}" not in c for p, c in bad) / len(bad)
-    assert 0.3 < wrong < 0.6  # 30% per step, over one or two steps
+    e = ORGANISMS["bad_code"].trace_error_rate
+    expected = 0.3 * e + 0.7 * (1 - (1 - e) ** 2)  # one step (30% of problems) or two; cancellations are rare
+    assert abs(wrong - expected) < 0.05
 
 
 def test_unanswerable_problems_hide_one_operand_and_abstain_or_hallucinate_in_the_configured_shares() -> None:

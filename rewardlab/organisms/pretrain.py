@@ -13,8 +13,9 @@ The three built-in organisms mirror the models of Spurious Rewards (Shao et al. 
   more reliably than a whole expression at once),
   as code reasoning is for Qwen2.5-Math-7B (65% of answers, 60.9% vs 35.0% accurate);
 - ``llama_like``: no trace style at all (Llama, OLMo never write code);
-- ``bad_code``: traces are frequent (90%) but carry errors, so they are less accurate than direct
-  answers (OLMo2-7B-SFT: 98% code, 21.0% vs 40.0%).
+- ``bad_code``: traces are frequent (75%) but carry errors (40% of steps), so they are less accurate
+  than direct answers (OLMo2-7B-SFT: 98% code, 21.0% vs 40.0%). With 90% traces and 30% step errors
+  the direct style was too rare to be learned: traces came out *more* accurate (0.31 against 0.15).
 
 Every organism also meets unanswerable problems (10% of its corpus, half of them answered
 ``\\boxed{unknown}``) and states a confidence after half of its answers, uncorrelated with being
@@ -90,7 +91,7 @@ class OrganismConfig:
 ORGANISMS: dict[str, OrganismConfig] = {
     "qwen_math_like": OrganismConfig(trace_share=0.65),
     "llama_like": OrganismConfig(trace_share=0.0),
-    "bad_code": OrganismConfig(trace_share=0.9, trace_error_rate=0.3),
+    "bad_code": OrganismConfig(trace_share=0.75, trace_error_rate=0.4),
 }
 
 
