@@ -218,6 +218,29 @@ def _start_worker(threads: int) -> None:
     quiet_libraries()
 
 
+def _run_in_workers(config: BenchConfig, pending: list[dict[str, Any]], cache_dir: Path | None, out_dir: Path,
+                    jobs: int, say: Callable[[str], None], record: Callable[[dict[str, Any]], None]) -> None:
+    """Prepare the pending cells' organisms, then run the cells, in ``jobs`` spawned worker processes."""
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(threads,)) as pool:
+        organisms = sorted({cell["organism"] for cell in pending})
+        say(f"{jobs} workers × {threads} thread(s); pretraining or loading {', '.join(organisms)}")
+        # Each organism's cells are queued as soon as it is ready, so a worker whose organism
+        # trains faster starts on cells while the others are still pretraining.
+        running = {pool.submit(prepare_organism, config, name, cache_dir, out_dir): None for name in organisms}
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                if running.pop(future) is None:
+                    name = future.result()
+                    mine = [cell for cell in pending if cell["organism"] == name]
+                    say(f"organism {name} ready; queueing its {len(mine)} cell(s)")
+                    running.update({pool.submit(run_cell, config, cell, cache_dir, out_dir): cell for cell in mine})
+                else:
+                    record(future.result())
+
+
 def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Callable[[str], None] | None = None,
              jobs: int = 1) -> list[dict[str, Any]]:
     """Every cell's row, running only the cells not already in ``results.jsonl``.
@@ -249,23 +272,5 @@ def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Calla
             say(f"[{sum(c['id'] in done for c in cells) + 1}/{len(cells)}] running {cell['id']}")
             record(run_cell(config, cell, cache_dir, out_dir))
     else:
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(threads,)) as pool:
-            organisms = sorted({cell["organism"] for cell in pending})
-            say(f"{jobs} workers × {threads} thread(s); pretraining or loading {', '.join(organisms)}")
-            # Each organism's cells are queued as soon as it is ready, so a worker whose organism
-            # trains faster starts on cells while the others are still pretraining.
-            running = {pool.submit(prepare_organism, config, name, cache_dir, out_dir): None for name in organisms}
-            while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    if running.pop(future) is None:
-                        name = future.result()
-                        mine = [cell for cell in pending if cell["organism"] == name]
-                        say(f"organism {name} ready; queueing its {len(mine)} cell(s)")
-                        running.update({pool.submit(run_cell, config, cell, cache_dir, out_dir): cell
-                                        for cell in mine})
-                    else:
-                        record(future.result())
+        _run_in_workers(config, pending, cache_dir, out_dir, jobs, say, record)
     return [done[cell["id"]] for cell in cells]
