@@ -138,13 +138,12 @@ class BenchConfig:
         return next(r.reward for r in self.rewards if r.name == name)
 
 
-# The embedded default: the headline contrast (ground truth against random reward, on an organism that
-# has a better style to elicit and on one that has none) in about a quarter of an hour on two cores,
-# organisms pretrained included. The organisms train 400 steps instead of 660 to fit that budget.
+# The embedded default: ground truth against random reward, on an organism that has a better style to
+# elicit and on one that has none, in under a quarter of an hour on two cores with the organisms
+# pretrained (the same organisms as the findings grids, so a later grid finds them cached).
 DEFAULT_GRID: dict[str, Any] = {
     "out_dir": "runs/bench-default",
     "organisms": ["qwen_math_like", "llama_like"],
-    "organism_steps": 400,
     "rewards": [{"name": "ground_truth", "reward": "binary"},
                 {"name": "random", "reward": {"type": "random", "p": 0.5}}],
     "rl": {"steps": 120, "learning_rate": 3.0e-5},
