@@ -125,7 +125,8 @@ def train(config: TrainConfig, *, resume: bool = True) -> dict[str, Any]:
         if config.gold is not None:
             config.gold.close()
     summary = {"steps": trainer.state.global_step, "seconds": round(time.perf_counter() - started, 2),
-               "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after}
+               "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after,
+               "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()}}
     if trainer.accelerator.is_main_process:
         summary_path.write_text(json.dumps(summary, indent=2))
     return summary
