@@ -18,7 +18,7 @@ _GROUP_KEYS = ("organism", "reward", "advantage", "clipping")
 _SHOWN = ("accuracy_before", "accuracy_after", "accuracy_delta", "trace_before", "trace_after",
           "ece_before", "ece_after", "brier_after", "hallucination_before", "hallucination_after", "abstention_after",
           "agreement_start", "agreement_end")
-_PASS_AT = 5  # position of the pass@k columns in _SHOWN
+_PASS_AT = 5  # position of the pass@k columns in _SHOWN and _MARKDOWN (after "trace after")
 
 
 def _mean_std(values: list[float]) -> str:
@@ -33,8 +33,7 @@ def _mean_std(values: list[float]) -> str:
 def summary_table(rows: list[dict[str, Any]], title: str = "rewardlab bench") -> Table:
     """One line per (organism, reward, advantage, clipping), figures as mean ± std over seeds."""
     groups = _groups(rows)
-    pass_keys = sorted({k for row in rows for k in row if k.startswith("pass@")}, key=lambda k: k.endswith("after"))
-    columns = [*_SHOWN[:_PASS_AT], *pass_keys, *_SHOWN[_PASS_AT:]]
+    columns = _with_pass_at(_SHOWN, _PASS_AT, _pass_keys(rows))
     table = Table(title=title)
     for name in (*_GROUP_KEYS, "seeds", *columns):
         table.add_column(name.replace("_", " "), justify="left" if name in _GROUP_KEYS else "right")
@@ -42,6 +41,15 @@ def summary_table(rows: list[dict[str, Any]], title: str = "rewardlab bench") ->
         cells = [str(k) if not isinstance(k, bool) else ("on" if k else "off") for k in key]
         table.add_row(*cells, str(len(members)), *(_mean_std([m.get(c, math.nan) for m in members]) for c in columns))
     return table
+
+
+def _pass_keys(rows: list[dict[str, Any]]) -> list[str]:
+    """The grid's ``pass@k`` result keys, the "before" ones first."""
+    return sorted({k for row in rows for k in row if k.startswith("pass@")}, key=lambda k: k.endswith("after"))
+
+
+def _with_pass_at(columns: tuple[Any, ...], position: int, pass_columns: list[Any]) -> list[Any]:
+    return [*columns[:position], *pass_columns, *columns[position:]]
 
 
 def _groups(rows: list[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
@@ -63,8 +71,7 @@ _MARKDOWN = (("accuracy before", "accuracy_before"), ("accuracy after", "accurac
 
 def markdown_summary(rows: list[dict[str, Any]]) -> str:
     """The comparison as a Markdown table, each figure mean ± std over seeds (for ``summary.md`` and the docs)."""
-    pass_keys = sorted({k for row in rows for k in row if k.startswith("pass@")}, key=lambda k: k.endswith("after"))
-    columns = [*_MARKDOWN[:5], *((k.replace("_", " "), k) for k in pass_keys), *_MARKDOWN[5:]]
+    columns = _with_pass_at(_MARKDOWN, _PASS_AT, [(k.replace("_", " "), k) for k in _pass_keys(rows)])
     header = [*_GROUP_KEYS, "seeds", *(name for name, _ in columns)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for key, members in _groups(rows).items():

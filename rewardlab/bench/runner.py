@@ -39,8 +39,7 @@ def load_subject(config: BenchConfig, name: str, cache_dir: Path | None) -> tupl
         from rewardlab.training.config import ModelConfig
         from rewardlab.training.run import build_model
 
-        model, tokenizer = build_model(ModelConfig(name=name))
-        return model, tokenizer
+        return build_model(ModelConfig(name=name))
     return load_organism(pretrain(config.organism(name), cache_dir))
 
 
