@@ -32,6 +32,20 @@ def test_bench_config_errors_name_the_choices() -> None:
         load_bench_config({"reward": []})
 
 
+def test_epochs_per_batch_reaches_trl_and_keeps_the_keys_of_cells_run_before_it(tmp_path: Path) -> None:
+    from rewardlab.bench.runner import _training_args
+
+    once = load_bench_config(ONE_CELL)
+    twice = load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "epochs_per_batch": 2}})
+    explicit_once = load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "epochs_per_batch": 1}})
+    assert once.cells()[0]["id"] == explicit_once.cells()[0]["id"] != twice.cells()[0]["id"]
+    assert once.cells()[0]["id"].endswith("-s0-d15fe5167f")  # the key it had before the setting existed
+    args = _training_args(twice, twice.cells()[0], tmp_path)
+    assert (args.num_iterations, args.steps_per_generation) == (2, 2)
+    with pytest.raises(ValueError, match="epochs_per_batch must be >= 1"):
+        load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "epochs_per_batch": 0}})
+
+
 @pytest.mark.slow
 def test_one_cell_bench_runs_end_to_end_and_resume_skips_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:

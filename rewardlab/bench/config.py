@@ -44,15 +44,29 @@ class RLSettings:
     num_generations: int = config_field(8, help="samples per prompt (G)")
     learning_rate: float = config_field(3e-5, help="AdamW learning rate (constant)")
     updates_per_batch: int = config_field(4, help="optimiser steps per generation batch (clipping needs > 1)")
+    epochs_per_batch: int = config_field(
+        1, help="passes over each generation batch (GRPO's μ, TRL's num_iterations); each pass takes "
+        "updates_per_batch steps, so the policy moves further from the one that sampled the batch")
     max_completion_length: int = config_field(80, help="tokens per completion (a trace with a confidence is ~70)")
     temperature: float = config_field(1.0, help="sampling temperature")
     loss_type: str = config_field("dapo", help="TRL loss_type")
 
     def __post_init__(self) -> None:
-        if min(self.steps, self.prompts_per_step, self.num_generations, self.updates_per_batch) < 1:
-            raise ValueError("steps, prompts_per_step, num_generations and updates_per_batch must be >= 1")
+        if min(self.steps, self.prompts_per_step, self.num_generations, self.updates_per_batch,
+               self.epochs_per_batch) < 1:
+            raise ValueError(
+                "steps, prompts_per_step, num_generations, updates_per_batch and epochs_per_batch must be >= 1")
         if (self.prompts_per_step * self.num_generations) % self.updates_per_batch:
             raise ValueError("prompts_per_step × num_generations must be a multiple of updates_per_batch")
+
+
+# Settings added after cells were first keyed: left out of a cell's key at their default, so results
+# computed before they existed still resume.
+_LATER_DEFAULTS = {"epochs_per_batch": 1}
+
+
+def _rl_key(rl: RLSettings) -> dict[str, Any]:
+    return {k: v for k, v in encode_fields(rl).items() if _LATER_DEFAULTS.get(k, object()) != v}
 
 
 @dataclass(frozen=True)
@@ -126,7 +140,7 @@ class BenchConfig:
                             cell = {"organism": organism, "reward": named.name, "advantage": advantage,
                                     "clipping": clip, "seed": seed}
                             payload = {**cell, "reward_config": named.reward.to_config(),
-                                       "organism_key": self.subject_key(organism), "rl": encode_fields(self.rl),
+                                       "organism_key": self.subject_key(organism), "rl": _rl_key(self.rl),
                                        "unanswerable_share": self.unanswerable_share,
                                        "eval": encode_fields(self.eval)}
                             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]

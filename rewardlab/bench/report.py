@@ -16,6 +16,7 @@ from rewardlab.training.tracking import read_metrics
 _GROUP_KEYS = ("organism", "reward", "advantage", "clipping")
 # Columns of the printed table, in order; ``pass@k`` columns are inserted after the trace rates.
 _SHOWN = ("accuracy_before", "accuracy_after", "accuracy_delta", "trace_before", "trace_after",
+          "greedy_accuracy_delta", "greedy_trace_after",
           "ece_before", "ece_after", "brier_after", "hallucination_before", "hallucination_after", "abstention_after",
           "agreement_start", "agreement_end")
 _PASS_AT = 5  # position of the pass@k columns in _SHOWN and _MARKDOWN (after "trace after")
@@ -62,6 +63,8 @@ def _groups(rows: list[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
 # Columns of the Markdown summary: (header, result key); pass@k is found per grid.
 _MARKDOWN = (("accuracy before", "accuracy_before"), ("accuracy after", "accuracy_after"),
              ("Δ accuracy", "accuracy_delta"), ("trace before", "trace_before"), ("trace after", "trace_after"),
+             ("greedy accuracy before", "greedy_accuracy_before"), ("greedy accuracy after", "greedy_accuracy_after"),
+             ("greedy trace before", "greedy_trace_before"), ("greedy trace after", "greedy_trace_after"),
              ("ECE after", "ece_after"), ("hallucination after", "hallucination_after"),
              ("abstains on unanswerable after", "unanswerable_abstention_after"),
              ("agreement start", "agreement_start"), ("agreement end", "agreement_end"),

@@ -48,9 +48,14 @@ def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwarg
                    max_new_tokens=config.rl.max_completion_length, chat=config.is_pretrained(name), **kwargs)
 
 
+# Bumped when measure() gains figures, so a baseline kept in an out folder is measured again.
+MEASURE_VERSION = 2
+
+
 def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path) -> dict[str, float]:
     """The organism measured before any RL (computed once per organism and kept in the out folder)."""
-    stem = f"{name}-{config.subject_key(name)}-n{config.eval.n}-k{config.eval.k}-u{config.unanswerable_share}"
+    stem = (f"{name}-{config.subject_key(name)}-n{config.eval.n}-k{config.eval.k}-u{config.unanswerable_share}"
+            f"-m{MEASURE_VERSION}")
     path = out_dir / "organisms" / f"{stem}.json"
     if path.is_file():
         return json.loads(path.read_text())
@@ -70,7 +75,8 @@ def _training_args(config: BenchConfig, cell: dict[str, Any], run_dir: Path) -> 
     epsilon = 0.2 if cell["clipping"] else UNCLIPPED_EPSILON
     return GRPOConfig(
         output_dir=str(run_dir / "checkpoints"), per_device_train_batch_size=batch,
-        steps_per_generation=rl.updates_per_batch, num_generations=rl.num_generations, max_steps=rl.steps,
+        steps_per_generation=rl.updates_per_batch, num_iterations=rl.epochs_per_batch,
+        num_generations=rl.num_generations, max_steps=rl.steps,
         learning_rate=rl.learning_rate, lr_scheduler_type="constant", warmup_steps=0, beta=0.0, epsilon=epsilon,
         epsilon_high=epsilon, temperature=rl.temperature, loss_type=rl.loss_type,
         max_completion_length=rl.max_completion_length, use_cpu=True, bf16=False, gradient_checkpointing=False,
@@ -94,7 +100,7 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
     from datasets import Dataset
 
     rl = config.rl
-    needed = rl.steps * rl.prompts_per_step // rl.updates_per_batch + 1
+    needed = rl.steps * rl.prompts_per_step // (rl.updates_per_batch * rl.epochs_per_batch) + 1
     reward = config.reward(cell["reward"])
     chat = config.is_pretrained(cell["organism"])
     if not _reads_incorrect_labels(reward):
@@ -181,6 +187,8 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
         **cell,
         **both("accuracy"), "accuracy_delta": after["accuracy"] - before["accuracy"],
         **both("trace", "trace_rate"), **both(f"pass@{k}"),
+        **both("greedy_accuracy"), "greedy_accuracy_delta": after["greedy_accuracy"] - before["greedy_accuracy"],
+        **both("greedy_trace", "greedy_trace_rate"),
         "trace_accuracy_after": after["trace_accuracy"], "direct_accuracy_after": after["direct_accuracy"],
         **both("ece"), **both("brier"), **both("mean_confidence"), **both("confidence_rate"),
         **both("hallucination", "hallucination_rate"), **both("abstention", "abstention_rate"),

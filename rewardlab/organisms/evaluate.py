@@ -53,12 +53,35 @@ def _rate(values: Sequence[bool]) -> float:
     return sum(values) / len(values) if values else math.nan
 
 
+def _judge(texts: Sequence[str], problems: Sequence[Problem]) -> tuple[list[bool], list[bool]]:
+    """(right, abstained) per completion, as the ternary reward reads them."""
+    from rewardlab.rewards import TernaryReward
+    from rewardlab.types import RolloutBatch
+
+    judged = TernaryReward(workers=0).score(RolloutBatch(
+        prompts=("",) * len(texts), completions=tuple(texts), answers=tuple(p.label for p in problems)))
+    return [bool(c) for c in judged.diagnostics["correct"]], [bool(a) for a in judged.diagnostics["abstained"]]
+
+
+def _greedy(model: Any, tokenizer: Any, problems: Sequence[Problem], max_new_tokens: int,
+            chat: bool) -> dict[str, float]:
+    from rewardlab.metrics.behaviour import has_code_reasoning
+    from rewardlab.training.heldout import generate
+
+    texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
+                     temperature=0.0)
+    return {"greedy_accuracy": _rate(_judge(texts, problems)[0]),
+            "greedy_trace_rate": _rate([has_code_reasoning(t) for t in texts])}
+
+
 def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperature: float = 1.0,
             seed: int = 12345, unanswerable_share: float = 0.0, max_new_tokens: int = 80,
             reliability: str | Path | None = None, chat: bool = False) -> dict[str, float]:
     """The organism's figures on ``n`` held-out problems, ``samples`` completions each.
 
     Keys: ``accuracy``, ``trace_rate``, ``trace_accuracy``, ``direct_accuracy`` (answerable problems),
+    ``greedy_accuracy`` and ``greedy_trace_rate`` (one greedy completion per answerable problem: the
+    protocol of Spurious Rewards' MATH-500 figures),
     ``pass@{samples}`` when ``samples > 1``, ``abstention_rate``, ``hallucination_rate``,
     ``truthfulness`` (all problems), ``unanswerable_abstention`` when any problem is unanswerable,
     ``confidence_rate``, and ``ece``, ``brier``, ``mean_confidence`` over the answerable samples that
@@ -71,20 +94,15 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     from rewardlab.evaluation import AccuracyEvaluator, CalibrationEvaluator
     from rewardlab.metrics.behaviour import has_code_reasoning
     from rewardlab.metrics.truthfulness import truthfulness_rates
-    from rewardlab.rewards import TernaryReward
     from rewardlab.rewards.calibration import last_tag, parse_confidence
     from rewardlab.training.heldout import generate
-    from rewardlab.types import RolloutBatch
 
     problems = problem_set(n, seed, unanswerable_share=unanswerable_share)
     torch.manual_seed(seed)  # the same sampling noise before and after training, and on every rerun
     texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                      samples=samples, temperature=temperature)
     per_sample = [p for p in problems for _ in range(samples)]
-    judged = TernaryReward(workers=0).score(RolloutBatch(
-        prompts=("",) * len(texts), completions=tuple(texts), answers=tuple(p.label for p in per_sample)))
-    right = [bool(c) for c in judged.diagnostics["correct"]]
-    abstained = [bool(a) for a in judged.diagnostics["abstained"]]
+    right, abstained = _judge(texts, per_sample)
     answerable = [i for i, p in enumerate(per_sample) if p.answerable]
     trace = {i: has_code_reasoning(texts[i]) for i in answerable}
     confidence = [parse_confidence(last_tag(texts[i], "confidence")) for i in answerable]
@@ -103,6 +121,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     unanswerable = [i for i, p in enumerate(per_sample) if not p.answerable]
     if unanswerable:
         result["unanswerable_abstention"] = _rate([abstained[i] for i in unanswerable])
+    result.update(_greedy(model, tokenizer, [p for p in problems if p.answerable], max_new_tokens, chat))
     if samples > 1:
         accuracy = AccuracyEvaluator(ks=(samples,))
         accuracy.update([right[i] for i in answerable], [i // samples for i in answerable])
