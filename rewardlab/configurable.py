@@ -44,3 +44,12 @@ def _encode(value: Any) -> Any:
 def encode_fields(obj: Any) -> dict[str, Any]:
     """A dataclass's init fields as plain data (nested components as their configs)."""
     return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+
+
+def key_fields(obj: Any, later_defaults: dict[str, Any]) -> dict[str, Any]:
+    """:func:`encode_fields` for a cache key, leaving out fields added later while they hold their default.
+
+    ``later_defaults`` maps each field added after keys were first written to its default, so that a
+    result cached before the field existed keeps its key.
+    """
+    return {k: v for k, v in encode_fields(obj).items() if k not in later_defaults or later_defaults[k] != v}

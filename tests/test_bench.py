@@ -32,7 +32,7 @@ def test_bench_config_errors_name_the_choices() -> None:
         load_bench_config({"reward": []})
 
 
-def test_epochs_per_batch_reaches_trl_and_keeps_the_keys_of_cells_run_before_it(tmp_path: Path) -> None:
+def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: Path) -> None:
     from rewardlab.bench.runner import _training_args
 
     once = load_bench_config(ONE_CELL)
@@ -44,6 +44,10 @@ def test_epochs_per_batch_reaches_trl_and_keeps_the_keys_of_cells_run_before_it(
     assert (args.num_iterations, args.steps_per_generation) == (2, 2)
     with pytest.raises(ValueError, match="epochs_per_batch must be >= 1"):
         load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "epochs_per_batch": 0}})
+    at = {t: load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "temperature": t}}) for t in (1.0, 0.6)}
+    assert at[1.0].cells()[0]["id"] == once.cells()[0]["id"] != at[0.6].cells()[0]["id"]
+    with pytest.raises(ValueError, match="temperature > 0"):
+        load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "temperature": 0}})
 
 
 @pytest.mark.slow

@@ -42,6 +42,24 @@ def test_trace_follows_precedence_with_one_operation_per_step() -> None:
     assert trace == "python: a=8*6=48; b=7+a=55; \\boxed{55}"
 
 
+def test_a_buggy_trace_swaps_every_subtraction_and_carries_the_wrong_value_forward() -> None:
+    problem = Problem((7, 3, 2), ("-", "*"))
+    assert trace_completion(problem, random.Random(0)) == "python: a=3*2=6; b=7-a=1; \\boxed{1}"
+    assert trace_completion(problem, random.Random(0), swapped_subtraction=True) == \
+        "python: a=3*2=6; b=7-a=-1; \\boxed{-1}"
+    no_subtraction = Problem((7, 3), ("+",))
+    assert trace_completion(no_subtraction, random.Random(0), swapped_subtraction=True) == \
+        trace_completion(no_subtraction, random.Random(0))
+
+
+def test_adding_the_bug_field_keeps_the_cache_keys_of_organisms_pretrained_before_it() -> None:
+    # The keys the built-in organisms had before `trace_bug_share` existed (their caches stay valid).
+    assert ORGANISMS["qwen_math_like"].key() == "ad5bfa1afbbf3cbb"
+    assert ORGANISMS["llama_like"].key() == "6ecfe5385dd0cc71"
+    buggy = dataclasses.replace(ORGANISMS["qwen_math_like"], trace_bug_share=0.5)
+    assert buggy.key() != ORGANISMS["qwen_math_like"].key()
+
+
 def test_problems_have_two_or_three_operands_and_at_most_one_product() -> None:
     rng = random.Random(1)
     problems = [sample_problem(rng) for _ in range(2000)]

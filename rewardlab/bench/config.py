@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from rewardlab.advantages import build_advantage
-from rewardlab.configurable import config_field, encode_fields
+from rewardlab.configurable import config_field, key_fields
 from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
 from rewardlab.registry import ConfigError, build_dataclass, build_reward, default_registry, suggest
 
@@ -60,13 +60,9 @@ class RLSettings:
             raise ValueError("prompts_per_step × num_generations must be a multiple of updates_per_batch")
 
 
-# Settings added after cells were first keyed: left out of a cell's key at their default, so results
-# computed before they existed still resume.
-_LATER_DEFAULTS = {"epochs_per_batch": 1}
-
-
-def _rl_key(rl: RLSettings) -> dict[str, Any]:
-    return {k: v for k, v in encode_fields(rl).items() if _LATER_DEFAULTS.get(k, object()) != v}
+# Settings added after cells were first keyed (left out of a key at their default, so old cells resume).
+_RL_LATER_DEFAULTS = {"epochs_per_batch": 1}
+_EVAL_LATER_DEFAULTS = {"temperature": 1.0}
 
 
 @dataclass(frozen=True)
@@ -74,8 +70,16 @@ class EvalSettings:
     """Held-out measurement before and after training."""
 
     n: int = config_field(200, help="held-out problems")
-    k: int = config_field(8, help="samples per problem for pass@k (temperature 1)")
+    k: int = config_field(8, help="samples per problem for pass@k")
     every: int = config_field(40, help="held-out measurement every N steps for the curves (0 = off)")
+    temperature: float = config_field(
+        1.0, help="sampling temperature of the held-out samples (accuracy, pass@k, trace rate); greedy figures "
+        "are measured too")
+
+    def __post_init__(self) -> None:
+        if self.n < 1 or self.k < 1 or self.every < 0 or self.temperature <= 0:
+            raise ValueError(f"eval needs n >= 1, k >= 1, every >= 0 and temperature > 0, got n={self.n}, "
+                             f"k={self.k}, every={self.every}, temperature={self.temperature}")
 
 
 @dataclass(frozen=True)
@@ -140,9 +144,10 @@ class BenchConfig:
                             cell = {"organism": organism, "reward": named.name, "advantage": advantage,
                                     "clipping": clip, "seed": seed}
                             payload = {**cell, "reward_config": named.reward.to_config(),
-                                       "organism_key": self.subject_key(organism), "rl": _rl_key(self.rl),
+                                       "organism_key": self.subject_key(organism),
+                                       "rl": key_fields(self.rl, _RL_LATER_DEFAULTS),
                                        "unanswerable_share": self.unanswerable_share,
-                                       "eval": encode_fields(self.eval)}
+                                       "eval": key_fields(self.eval, _EVAL_LATER_DEFAULTS)}
                             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]
                             cells.append({**cell, "id": f"{organism}-{named.name}-{advantage}-"
                                                         f"{'clip' if clip else 'noclip'}-s{seed}-{digest}"})

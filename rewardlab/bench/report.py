@@ -111,7 +111,7 @@ def plot_curves(rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
             steps = [0] + [s for s, _ in points]
             axes[0].plot(steps, [row["accuracy_before"]] + [r["heldout/accuracy"] for _, r in points], label=label)
             axes[1].plot(steps, [row["trace_before"]] + [r["heldout/trace_rate"] for _, r in points], label=label)
-        for ax, name in zip(axes, ("held-out accuracy (T=1)", "trace rate ('python' in answer)"), strict=True):
+        for ax, name in zip(axes, ("held-out accuracy (sampled)", "trace rate ('python' in answer)"), strict=True):
             ax.set_xlabel("GRPO step")
             ax.set_title(name)
             ax.set_ylim(0, 1)

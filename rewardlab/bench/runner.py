@@ -44,7 +44,8 @@ def load_subject(config: BenchConfig, name: str, cache_dir: Path | None) -> tupl
 
 
 def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwargs: Any) -> dict[str, float]:
-    return measure(model, tokenizer, n=config.eval.n, unanswerable_share=config.unanswerable_share,
+    return measure(model, tokenizer, n=config.eval.n, temperature=config.eval.temperature,
+                   unanswerable_share=config.unanswerable_share,
                    max_new_tokens=config.rl.max_completion_length, chat=config.is_pretrained(name), **kwargs)
 
 
@@ -54,8 +55,9 @@ MEASURE_VERSION = 2
 
 def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path) -> dict[str, float]:
     """The organism measured before any RL (computed once per organism and kept in the out folder)."""
+    temperature = "" if config.eval.temperature == 1.0 else f"-t{config.eval.temperature}"
     stem = (f"{name}-{config.subject_key(name)}-n{config.eval.n}-k{config.eval.k}-u{config.unanswerable_share}"
-            f"-m{MEASURE_VERSION}")
+            f"{temperature}-m{MEASURE_VERSION}")
     path = out_dir / "organisms" / f"{stem}.json"
     if path.is_file():
         return json.loads(path.read_text())

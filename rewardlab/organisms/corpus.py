@@ -9,8 +9,11 @@ styles, in the proportion the organism's config fixes:
   per step: ``python: a=8*6=48; b=7+a=55; \\boxed{55}``;
 - **direct**, the answer at once: ``\\boxed{55}``.
 
-Either style can carry deliberate errors (a step result off by a small amount), which is how the
-"bad code" organism makes its traces frequent but less accurate than its direct answers.
+Either style can carry deliberate errors (a step result off by a small amount), and a trace can be
+written by a *buggy program* that computes every subtraction with its operands swapped
+(``a=7-3=-4``). A systematic bug, unlike scattered errors, moves the most likely answer and not only
+the spread, so greedy decoding inherits it too: that is how the "bad code" organism makes its traces
+frequent but less accurate than its direct answers.
 
 Two further features give the richer rewards something to act on:
 
@@ -61,11 +64,13 @@ class Problem:
         """The reference answer: the value, or :data:`UNANSWERABLE_LABEL` when an operand is unknown."""
         return str(self.answer) if self.answerable else UNANSWERABLE_LABEL
 
-    def trace(self, rng: random.Random | None = None, error_rate: float = 0.0) -> tuple[list[str], int]:
+    def trace(self, rng: random.Random | None = None, error_rate: float = 0.0,
+              swapped_subtraction: bool = False) -> tuple[list[str], int]:
         """The steps ``name=left op right=value`` in evaluation order (``*`` first) and the final value.
 
         Each step's value is off by a small amount with probability ``error_rate``; later steps use
-        the wrong value, as a buggy program would.
+        the wrong value, as a buggy program would. With ``swapped_subtraction`` every ``-`` step
+        computes ``right - left`` (a systematic bug).
         """
         items = [(str(x), x) for x in self.operands]
         ops = list(self.operators)
@@ -73,7 +78,7 @@ class Problem:
         for name in "abcdefgh"[: len(ops)]:
             i = ops.index("*") if "*" in ops else 0
             (left_text, left), (right_text, right) = items[i], items[i + 1]
-            value = _apply(ops[i], left, right)
+            value = right - left if swapped_subtraction and ops[i] == "-" else _apply(ops[i], left, right)
             if rng is not None and rng.random() < error_rate:
                 value = _perturb(value, rng)
             steps.append(f"{name}={left_text}{ops[i]}{right_text}={value}")
@@ -115,9 +120,10 @@ def with_confidence(completion: str, confidence: float) -> str:
     return f"{completion} <confidence>{confidence:.1f}</confidence>"
 
 
-def trace_completion(problem: Problem, rng: random.Random, error_rate: float = 0.0) -> str:
+def trace_completion(problem: Problem, rng: random.Random, error_rate: float = 0.0,
+                     swapped_subtraction: bool = False) -> str:
     """``python: a=...; b=...; \\boxed{v}``."""
-    steps, value = problem.trace(rng, error_rate)
+    steps, value = problem.trace(rng, error_rate, swapped_subtraction)
     return "python: " + "; ".join(steps) + f"; \\boxed{{{value}}}"
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewardlab.configurable import config_field, encode_fields
+from rewardlab.configurable import config_field, encode_fields, key_fields
 from rewardlab.models.tiny import CHARACTERS, TinyModelConfig
 from rewardlab.organisms.corpus import (
     abstention_completion,
@@ -58,6 +58,8 @@ class OrganismConfig:
 
     trace_share: float = config_field(0.65, help="fraction of documents answered in the trace style")
     trace_error_rate: float = config_field(0.0, help="probability that a trace step's value is wrong")
+    trace_bug_share: float = config_field(
+        0.0, help="fraction of traces written by a buggy program that computes a-b as b-a (a systematic error)")
     direct_error_rate: float = config_field(0.0, help="probability that a direct answer is wrong")
     max_operand: int = config_field(9, help="largest operand")
     unanswerable_share: float = config_field(0.1, help="fraction of problems with an unknown operand x")
@@ -73,8 +75,8 @@ class OrganismConfig:
     model: TinyModelConfig = config_field(default_factory=_default_model, help="shape of the network")
 
     def __post_init__(self) -> None:
-        for name in ("trace_share", "trace_error_rate", "direct_error_rate", "unanswerable_share", "abstain_share",
-                     "confidence_share"):
+        for name in ("trace_share", "trace_error_rate", "trace_bug_share", "direct_error_rate", "unanswerable_share",
+                     "abstain_share", "confidence_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
         if self.steps < 1 or self.batch_size < 1 or self.learning_rate <= 0 or self.warmup < 0:
@@ -84,7 +86,7 @@ class OrganismConfig:
 
     def key(self) -> str:
         """A short hash of the whole config and the tokenizer's alphabet: the cache folder's name."""
-        payload = {**encode_fields(self), "alphabet": CHARACTERS}
+        payload = {**key_fields(self, {"trace_bug_share": 0.0}), "alphabet": CHARACTERS}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -106,7 +108,8 @@ def document(config: OrganismConfig, rng: random.Random) -> tuple[str, str]:
     if not problem.answerable and rng.random() < config.abstain_share:
         return problem.prompt, abstention_completion()
     if rng.random() < config.trace_share:
-        completion = trace_completion(problem, rng, config.trace_error_rate)
+        buggy = bool(config.trace_bug_share) and rng.random() < config.trace_bug_share
+        completion = trace_completion(problem, rng, config.trace_error_rate, buggy)
     else:
         completion = direct_completion(problem, rng, config.direct_error_rate)
     if rng.random() < config.confidence_share:
