@@ -42,14 +42,13 @@ def test_trace_follows_precedence_with_one_operation_per_step() -> None:
     assert trace == "python: a=8*6=48; b=7+a=55; \\boxed{55}"
 
 
-def test_a_buggy_trace_swaps_every_subtraction_and_carries_the_wrong_value_forward() -> None:
-    problem = Problem((7, 3, 2), ("-", "*"))
-    assert trace_completion(problem, random.Random(0)) == "python: a=3*2=6; b=7-a=1; \\boxed{1}"
-    assert trace_completion(problem, random.Random(0), swapped_subtraction=True) == \
-        "python: a=3*2=6; b=7-a=-1; \\boxed{-1}"
-    no_subtraction = Problem((7, 3), ("+",))
-    assert trace_completion(no_subtraction, random.Random(0), swapped_subtraction=True) == \
-        trace_completion(no_subtraction, random.Random(0))
+def test_a_buggy_trace_keeps_each_step_in_one_digit_and_carries_the_wrong_value_forward() -> None:
+    problem = Problem((7, 8, 6), ("+", "*"))
+    assert trace_completion(problem, random.Random(0), one_digit=True) == "python: a=8*6=8; b=7+a=5; \\boxed{5}"
+    assert trace_completion(Problem((1, 3), ("-",)), random.Random(0), one_digit=True) == \
+        "python: a=1-3=8; \\boxed{8}"
+    small = Problem((7, 2), ("+",))  # a true value in 0-9 survives the bug
+    assert trace_completion(small, random.Random(0), one_digit=True) == trace_completion(small, random.Random(0))
 
 
 def test_adding_the_bug_field_keeps_the_cache_keys_of_organisms_pretrained_before_it() -> None:

@@ -10,10 +10,11 @@ styles, in the proportion the organism's config fixes:
 - **direct**, the answer at once: ``\\boxed{55}``.
 
 Either style can carry deliberate errors (a step result off by a small amount), and a trace can be
-written by a *buggy program* that computes every subtraction with its operands swapped
-(``a=7-3=-4``). A systematic bug, unlike scattered errors, moves the most likely answer and not only
-the spread, so greedy decoding inherits it too: that is how the "bad code" organism makes its traces
-frequent but less accurate than its direct answers.
+written by a *buggy program* that keeps each step's value in one decimal digit, that is modulo 10
+(``a=8*6=8``), so its answer is right only when the true value lies in 0–9. A systematic bug, unlike
+scattered errors, moves the most likely answer and not only the spread, so greedy decoding inherits
+it too. Either kind is how a "bad code" organism makes its traces frequent but less accurate than its
+direct answers.
 
 Two further features give the richer rewards something to act on:
 
@@ -65,12 +66,12 @@ class Problem:
         return str(self.answer) if self.answerable else UNANSWERABLE_LABEL
 
     def trace(self, rng: random.Random | None = None, error_rate: float = 0.0,
-              swapped_subtraction: bool = False) -> tuple[list[str], int]:
+              one_digit: bool = False) -> tuple[list[str], int]:
         """The steps ``name=left op right=value`` in evaluation order (``*`` first) and the final value.
 
         Each step's value is off by a small amount with probability ``error_rate``; later steps use
-        the wrong value, as a buggy program would. With ``swapped_subtraction`` every ``-`` step
-        computes ``right - left`` (a systematic bug).
+        the wrong value, as a buggy program would. With ``one_digit`` every step keeps its value
+        modulo 10 (a systematic bug: a one-digit integer that wraps around).
         """
         items = [(str(x), x) for x in self.operands]
         ops = list(self.operators)
@@ -78,7 +79,7 @@ class Problem:
         for name in "abcdefgh"[: len(ops)]:
             i = ops.index("*") if "*" in ops else 0
             (left_text, left), (right_text, right) = items[i], items[i + 1]
-            value = right - left if swapped_subtraction and ops[i] == "-" else _apply(ops[i], left, right)
+            value = _apply(ops[i], left, right) % 10 if one_digit else _apply(ops[i], left, right)
             if rng is not None and rng.random() < error_rate:
                 value = _perturb(value, rng)
             steps.append(f"{name}={left_text}{ops[i]}{right_text}={value}")
@@ -121,9 +122,9 @@ def with_confidence(completion: str, confidence: float) -> str:
 
 
 def trace_completion(problem: Problem, rng: random.Random, error_rate: float = 0.0,
-                     swapped_subtraction: bool = False) -> str:
+                     one_digit: bool = False) -> str:
     """``python: a=...; b=...; \\boxed{v}``."""
-    steps, value = problem.trace(rng, error_rate, swapped_subtraction)
+    steps, value = problem.trace(rng, error_rate, one_digit)
     return "python: " + "; ".join(steps) + f"; \\boxed{{{value}}}"
 
 

@@ -59,7 +59,7 @@ class OrganismConfig:
     trace_share: float = config_field(0.65, help="fraction of documents answered in the trace style")
     trace_error_rate: float = config_field(0.0, help="probability that a trace step's value is wrong")
     trace_bug_share: float = config_field(
-        0.0, help="fraction of traces written by a buggy program that computes a-b as b-a (a systematic error)")
+        0.0, help="fraction of traces written by a buggy program that keeps each step modulo 10 (a systematic error)")
     direct_error_rate: float = config_field(0.0, help="probability that a direct answer is wrong")
     max_operand: int = config_field(9, help="largest operand")
     unanswerable_share: float = config_field(0.1, help="fraction of problems with an unknown operand x")
