@@ -52,6 +52,10 @@ def _default_model() -> TinyModelConfig:
     return TinyModelConfig(hidden_size=128, num_layers=4, num_heads=4, intermediate_size=512, max_positions=96)
 
 
+# Fields added after organisms were first cached: left out of the key at their default, so caches stay valid.
+_LATER_DEFAULTS = {"trace_bug_share": 0.0}
+
+
 @dataclass(frozen=True)
 class OrganismConfig:
     """How an organism's pretraining corpus is written and how long it is trained."""
@@ -86,7 +90,7 @@ class OrganismConfig:
 
     def key(self) -> str:
         """A short hash of the whole config and the tokenizer's alphabet: the cache folder's name."""
-        payload = {**key_fields(self, {"trace_bug_share": 0.0}), "alphabet": CHARACTERS}
+        payload = {**key_fields(self, _LATER_DEFAULTS), "alphabet": CHARACTERS}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -108,6 +112,7 @@ def document(config: OrganismConfig, rng: random.Random) -> tuple[str, str]:
     if not problem.answerable and rng.random() < config.abstain_share:
         return problem.prompt, abstention_completion()
     if rng.random() < config.trace_share:
+        # No draw at share 0, so an organism without the bug reads the same random stream (and corpus) as before.
         buggy = bool(config.trace_bug_share) and rng.random() < config.trace_bug_share
         completion = trace_completion(problem, rng, config.trace_error_rate, buggy)
     else:
