@@ -44,6 +44,12 @@ def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: P
     assert (args.num_iterations, args.steps_per_generation) == (2, 2)
     with pytest.raises(ValueError, match="epochs_per_batch must be >= 1"):
         load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "epochs_per_batch": 0}})
+    narrow = {e: load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "clip_epsilon": e}}) for e in (0.2, 0.05)}
+    assert narrow[0.2].cells()[0]["id"] == once.cells()[0]["id"] != narrow[0.05].cells()[0]["id"]
+    args = _training_args(narrow[0.05], narrow[0.05].cells()[0], tmp_path)
+    assert (args.epsilon, args.epsilon_high) == (0.05, 0.05)
+    with pytest.raises(ValueError, match=r"clip_epsilon must be in \(0, 1\)"):
+        load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "clip_epsilon": 0.0}})
     at = {t: load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "temperature": t}}) for t in (1.0, 0.6)}
     assert at[1.0].cells()[0]["id"] == once.cells()[0]["id"] != at[0.6].cells()[0]["id"]
     with pytest.raises(ValueError, match="temperature > 0"):

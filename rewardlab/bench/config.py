@@ -49,6 +49,8 @@ class RLSettings:
         "updates_per_batch steps, so the policy moves further from the one that sampled the batch")
     max_completion_length: int = config_field(80, help="tokens per completion (a trace with a confidence is ~70)")
     temperature: float = config_field(1.0, help="sampling temperature")
+    clip_epsilon: float = config_field(
+        0.2, help="PPO clip range ε on both sides of the ratio in cells with clipping on (Spurious Rewards: 0.2)")
     loss_type: str = config_field("dapo", help="TRL loss_type")
 
     def __post_init__(self) -> None:
@@ -56,12 +58,15 @@ class RLSettings:
                self.epochs_per_batch) < 1:
             raise ValueError(
                 "steps, prompts_per_step, num_generations, updates_per_batch and epochs_per_batch must be >= 1")
+        if not 0.0 < self.clip_epsilon < 1.0:
+            raise ValueError(f"clip_epsilon must be in (0, 1), got {self.clip_epsilon}; write 0.2 for the "
+                             "Spurious Rewards setting, or turn clipping off with `clipping: [false]`")
         if (self.prompts_per_step * self.num_generations) % self.updates_per_batch:
             raise ValueError("prompts_per_step × num_generations must be a multiple of updates_per_batch")
 
 
 # Settings added after cells were first keyed (left out of a key at their default, so old cells resume).
-_RL_LATER_DEFAULTS = {"epochs_per_batch": 1}
+_RL_LATER_DEFAULTS = {"epochs_per_batch": 1, "clip_epsilon": 0.2}
 _EVAL_LATER_DEFAULTS = {"temperature": 1.0}
 
 

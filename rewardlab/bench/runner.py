@@ -22,9 +22,8 @@ from rewardlab.bench.config import BenchConfig
 from rewardlab.organisms.evaluate import heldout_problems, measure
 from rewardlab.organisms.pretrain import load_organism, pretrain
 from rewardlab.rewards.base import Reward, walk
+from rewardlab.training.config import UNCLIPPED_EPSILON
 from rewardlab.training.tracking import read_metrics
-
-UNCLIPPED_EPSILON = 1.0e6
 
 
 def finished_cells(results_path: Path) -> dict[str, dict[str, Any]]:
@@ -74,7 +73,7 @@ def _training_args(config: BenchConfig, cell: dict[str, Any], run_dir: Path) -> 
 
     rl = config.rl
     batch = rl.prompts_per_step * rl.num_generations // rl.updates_per_batch
-    epsilon = 0.2 if cell["clipping"] else UNCLIPPED_EPSILON
+    epsilon = rl.clip_epsilon if cell["clipping"] else UNCLIPPED_EPSILON
     return GRPOConfig(
         output_dir=str(run_dir / "checkpoints"), per_device_train_batch_size=batch,
         steps_per_generation=rl.updates_per_batch, num_iterations=rl.epochs_per_batch,
