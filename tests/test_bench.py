@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,15 @@ def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: P
         load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "temperature": 0}})
 
 
+def test_row_figures_over_training_average_the_first_and_last_tenth_of_steps() -> None:
+    from rewardlab.bench.runner import _first_last
+
+    records = [{"entropy": float(step)} for step in range(20)] + [{"loss": 0.0}]
+    assert _first_last(records, "entropy") == (0.0, 19.0)
+    assert _first_last(records, "entropy", share=0.1) == (0.5, 18.5)
+    assert all(math.isnan(v) for v in _first_last(records, "agreement"))
+
+
 @pytest.mark.slow
 def test_one_cell_bench_runs_end_to_end_and_resume_skips_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,6 +81,7 @@ def test_one_cell_bench_runs_end_to_end_and_resume_skips_it(tmp_path: Path, monk
     assert "rewardlab bench" in out and "random" in out and "accuracy" in out
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 1 and 0.0 <= rows[0]["accuracy_after"] <= 1.0 and "pass@2_after" in rows[0]
+    assert rows[0]["entropy_start"] > 0.0 and rows[0]["entropy_end"] > 0.0
     assert (tmp_path / "out" / "results.csv").is_file()
     assert "| qwen_math_like | random |" in (tmp_path / "out" / "summary.md").read_text()
     assert (tmp_path / "out" / "curves-qwen_math_like.png").stat().st_size > 1000

@@ -68,6 +68,7 @@ _MARKDOWN = (("accuracy before", "accuracy_before"), ("accuracy after", "accurac
              ("ECE after", "ece_after"), ("hallucination after", "hallucination_after"),
              ("abstains on unanswerable after", "unanswerable_abstention_after"),
              ("agreement start", "agreement_start"), ("agreement end", "agreement_end"),
+             ("entropy start", "entropy_start"), ("entropy end", "entropy_end"),
              ("generation share", "generation_share"), ("scoring share", "scoring_share"),
              ("update share", "update_share"), ("cell seconds", "seconds"))
 

@@ -171,14 +171,19 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
     return row
 
 
-def _first_last(records: list[dict[str, Any]], key: str) -> tuple[float, float]:
+def _first_last(records: list[dict[str, Any]], key: str, share: float = 0.0) -> tuple[float, float]:
+    """``key`` at the first and the last logged step, or averaged over the first and last ``share`` of steps."""
     values = [r[key] for r in records if r.get(key) is not None]
-    return (values[0], values[-1]) if values else (math.nan, math.nan)
+    if not values:
+        return math.nan, math.nan
+    n = max(1, int(len(values) * share))
+    return sum(values[:n]) / n, sum(values[-n:]) / n
 
 
 def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float], records: list[dict[str, Any]],
          k: int, seconds: float) -> dict[str, Any]:
     agreement = _first_last(records, "rewardlab/agreement")
+    entropy = _first_last(records, "entropy", share=0.1)  # TRL's mean token entropy of the sampled completions
     clipped = [r.get("clip_ratio/region_mean") for r in records if r.get("clip_ratio/region_mean") is not None]
     def both(name: str, key: str | None = None) -> dict[str, float]:
         key = key or name
@@ -195,6 +200,7 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
         **both("hallucination", "hallucination_rate"), **both("abstention", "abstention_rate"),
         **both("truthfulness"), **both("unanswerable_abstention"),
         "agreement_start": agreement[0], "agreement_end": agreement[1],
+        "entropy_start": entropy[0], "entropy_end": entropy[1],
         "clipped_fraction": sum(clipped) / len(clipped) if clipped else math.nan,
         "seconds": round(seconds, 1),
     }
