@@ -1,0 +1,96 @@
+"""Where a policy's sampled tokens sit relative to PPO's clip: what the clipping bias can act on.
+
+Spurious Rewards (Shao et al. 2025, App. B) explains the random-reward gain by a bias of the clipped
+objective. With i.i.d. random rewards the unclipped expected gradient is 0, but the clip cuts pushes
+asymmetrically. A token whose old probability π exceeds 1/(1+ε) can never reach the upper clip (its
+ratio π_θ/π_old ≤ 1/π < 1+ε), so pushes up always count, while a push down stops once the ratio falls
+below 1−ε. The net effect raises such tokens further: it sharpens the policy where it is already
+confident. A token with π ≥ ``saturated`` (0.99) has almost nothing left to gain; one below 1/(1+ε) is
+clipped on both sides. So the bias can only sharpen tokens with π in [1/(1+ε), saturated).
+
+:func:`band_shares` is the pure measurement; :func:`sampled_token_probabilities` samples a policy's
+completions and returns π_old of every sampled token. ``python -m rewardlab.organisms.clip_bands``
+prints the bands of an organism.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+SATURATED = 0.99
+
+
+def band_shares(probabilities: Sequence[float], epsilon: float = 0.2,
+                saturated: float = SATURATED) -> dict[str, float]:
+    """Shares of tokens by old probability π: ``saturated`` (π ≥ saturated), ``biased``
+    (1/(1+ε) ≤ π < saturated: pushed up by the clipping bias) and ``two_sided`` (π < 1/(1+ε))."""
+    if not 0.0 < epsilon < 1.0:
+        raise ValueError(f"epsilon must be in (0, 1), got {epsilon}")
+    if not probabilities:
+        raise ValueError("band_shares needs at least one token probability")
+    floor = 1.0 / (1.0 + epsilon)
+    n = len(probabilities)
+    top = sum(p >= saturated for p in probabilities)
+    biased = sum(floor <= p < saturated for p in probabilities)
+    return {"saturated": top / n, "biased": biased / n, "two_sided": (n - top - biased) / n}
+
+
+def sampled_token_probabilities(model: Any, tokenizer: Any, prompts: Sequence[str], *, samples: int = 8,
+                                temperature: float = 1.0, max_new_tokens: int = 80,
+                                seed: int = 0) -> tuple[list[float], list[bool]]:
+    """(π of every sampled completion token under the sampling distribution, whether the token is a digit).
+
+    π is read from the same temperature-scaled distribution the token was drawn from, as TRL's old
+    log-probabilities are; padding after the end of a completion is left out.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    encoded = tokenizer(list(prompts), return_tensors="pt", padding=True)
+    with torch.no_grad():
+        out = model.generate(**encoded, do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
+                             max_new_tokens=max_new_tokens, num_return_sequences=samples, output_scores=True,
+                             return_dict_in_generate=True, pad_token_id=tokenizer.pad_token_id)
+    tokens = out.sequences[:, encoded["input_ids"].shape[1]:]
+    digit_ids = {i for i in range(len(tokenizer)) if tokenizer.decode([i]).strip().isdigit()}
+    alive = torch.ones(tokens.shape[0], dtype=torch.bool)
+    probabilities: list[float] = []
+    digits: list[bool] = []
+    for step, scores in enumerate(out.scores):
+        chosen = tokens[:, step]
+        p = torch.softmax(scores.float(), dim=-1).gather(1, chosen[:, None])[:, 0]
+        for row in torch.nonzero(alive)[:, 0].tolist():
+            probabilities.append(float(p[row]))
+            digits.append(int(chosen[row]) in digit_ids)
+        alive &= chosen != tokenizer.eos_token_id
+    return probabilities, digits
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the clip bands of an organism's sampled tokens (all tokens, and the digits of its arithmetic)."""
+    from rewardlab.organisms.evaluate import heldout_problems
+    from rewardlab.organisms.pretrain import ORGANISMS, load_organism, pretrain
+
+    parser = argparse.ArgumentParser(prog="python -m rewardlab.organisms.clip_bands", description=main.__doc__)
+    parser.add_argument("organism", choices=sorted(ORGANISMS))
+    parser.add_argument("--epsilon", type=float, action="append", help="clip range(s) ε (default 0.2)")
+    parser.add_argument("-n", type=int, default=200, help="held-out problems")
+    parser.add_argument("--samples", type=int, default=8, help="completions per problem")
+    args = parser.parse_args(argv)
+    model, tokenizer = load_organism(pretrain(ORGANISMS[args.organism]))
+    model.eval()
+    prompts, _ = heldout_problems(args.n, unanswerable_share=0.2)
+    probabilities, digits = sampled_token_probabilities(model, tokenizer, prompts, samples=args.samples)
+    digit_probabilities = [p for p, d in zip(probabilities, digits, strict=True) if d]
+    for epsilon in args.epsilon or [0.2]:
+        for label, values in (("all tokens", probabilities), ("digit tokens", digit_probabilities)):
+            shares = band_shares(values, epsilon)
+            print(f"{args.organism} ε={epsilon} {label} (n={len(values)}): π ≥ {SATURATED}: {shares['saturated']:.3f}"
+                  f"  biased [{1 / (1 + epsilon):.3f}, {SATURATED}): {shares['biased']:.3f}"
+                  f"  two-sided: {shares['two_sided']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

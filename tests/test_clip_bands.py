@@ -1,0 +1,34 @@
+"""The clip bands: which sampled tokens the clipping bias of Spurious Rewards can sharpen."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewardlab.organisms.clip_bands import band_shares, sampled_token_probabilities
+
+
+def test_bands_split_tokens_at_one_over_one_plus_epsilon_and_at_saturation() -> None:
+    probabilities = [0.999, 0.99, 0.95, 0.84, 0.833, 0.5, 0.01, 0.9]
+    assert band_shares(probabilities, epsilon=0.2) == {"saturated": 2 / 8, "biased": 3 / 8, "two_sided": 3 / 8}
+    # A narrower clip moves the floor of the biased band up to 1/1.05 = 0.952.
+    assert band_shares(probabilities, epsilon=0.05) == {"saturated": 2 / 8, "biased": 0.0, "two_sided": 6 / 8}
+
+
+def test_bands_reject_an_empty_sample_and_a_clip_outside_zero_one() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        band_shares([])
+    with pytest.raises(ValueError, match=r"epsilon must be in \(0, 1\)"):
+        band_shares([0.5], epsilon=1.5)
+
+
+def test_sampled_token_probabilities_cover_every_sampled_token_up_to_its_end() -> None:
+    from rewardlab.models.tiny import TinyModelConfig, char_tokenizer, tiny_model
+
+    tokenizer = char_tokenizer()
+    model = tiny_model(tokenizer, TinyModelConfig(hidden_size=16, intermediate_size=32, num_heads=2))
+    probabilities, digits = sampled_token_probabilities(model, tokenizer, ["Q: 1+2=", "Q: 3*4="], samples=3,
+                                                        max_new_tokens=6)
+    assert len(probabilities) == len(digits) and 6 <= len(probabilities) <= 2 * 3 * 6
+    assert all(0.0 < p <= 1.0 for p in probabilities)
+    again = sampled_token_probabilities(model, tokenizer, ["Q: 1+2=", "Q: 3*4="], samples=3, max_new_tokens=6)
+    assert again == (probabilities, digits)  # seeded
