@@ -57,6 +57,28 @@ def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: P
         load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "temperature": 0}})
 
 
+def test_an_organism_variant_changes_a_built_in_one_and_gets_its_own_cache_key() -> None:
+    grid = {**ONE_CELL, "organisms": ["qwen_certain"],
+            "organism_variants": [{"name": "qwen_certain", "like": "qwen_math_like", "changes": {"trace_share": 0.9}}]}
+    config = load_bench_config(grid)
+    variant = config.organism("qwen_certain")
+    certain = grid["organism_variants"][0]
+    assert variant.trace_share == 0.9 and variant.trace_error_rate == 0.0  # the rest is qwen_math_like's
+    assert variant.steps == ONE_CELL["organism_steps"]  # the grid's override applies to variants too
+    assert config.subject_key("qwen_certain") != load_bench_config(ONE_CELL).subject_key("qwen_math_like")
+    assert config.cells()[0]["id"].startswith("qwen_certain-random-")
+    with pytest.raises(ConfigError, match="unknown field 'trace_shar'; did you mean 'trace_share'"):
+        load_bench_config({**grid, "organism_variants": [{**certain, "changes": {"trace_shar": 1}}]})
+    with pytest.raises(ConfigError, match="trace_share must lie in"):
+        load_bench_config({**grid, "organism_variants": [{**certain, "changes": {"trace_share": 2}}]})
+    with pytest.raises(ConfigError, match="unknown organism 'qwen_math' in `like`; did you mean 'qwen_math_like'"):
+        load_bench_config({**grid, "organism_variants": [{**certain, "like": "qwen_math"}]})
+    with pytest.raises(ConfigError, match="takes the name of a built-in one"):
+        load_bench_config({**grid, "organism_variants": [{**certain, "name": "bad_code"}]})
+    with pytest.raises(ConfigError, match=r"unknown organism 'qwen_sure'; .*available: .*qwen_certain"):
+        load_bench_config({**grid, "organisms": ["qwen_sure"]})
+
+
 def test_row_figures_over_training_average_the_first_and_last_tenth_of_steps() -> None:
     from rewardlab.bench.runner import _first_last
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from rewardlab.advantages import build_advantage
-from rewardlab.configurable import config_field, key_fields
+from rewardlab.configurable import config_field, encode_fields, key_fields
 from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
 from rewardlab.registry import ConfigError, build_dataclass, build_reward, default_registry, suggest
 
@@ -65,6 +65,33 @@ class RLSettings:
             raise ValueError("prompts_per_step × num_generations must be a multiple of updates_per_batch")
 
 
+@dataclass(frozen=True)
+class OrganismVariant:
+    """An organism defined in the grid: a built-in one with some of its pretraining settings changed."""
+
+    name: str = config_field(help="the variant's name, as written in `organisms` and shown in the table")
+    like: str = config_field(help=f"the built-in organism it starts from ({', '.join(ORGANISMS)})")
+    changes: Any = config_field(
+        default_factory=dict, help="OrganismConfig fields to change, e.g. {trace_share: 0.9, trace_error_rate: 0.2}")
+
+    def __post_init__(self) -> None:
+        if self.name in ORGANISMS or self.name in PRETRAINED:
+            raise ConfigError(f"organism variant {self.name!r} takes the name of a built-in one; give it a new name")
+        if self.like not in ORGANISMS:
+            raise ConfigError(f"organism variant {self.name!r}: unknown organism {self.like!r} in `like`; "
+                              f"{suggest(self.like, ORGANISMS)}available: {', '.join(ORGANISMS)}")
+        if not isinstance(self.changes, dict):
+            raise ConfigError(f"organism variant {self.name!r}: `changes` must be a mapping of OrganismConfig "
+                              f"fields, got {type(self.changes).__name__}")
+        self.config()  # checks the changed fields now, at load
+
+    def config(self) -> OrganismConfig:
+        """The variant's pretraining config: ``like`` with ``changes`` applied and checked."""
+        values = {**encode_fields(ORGANISMS[self.like]), **self.changes}
+        return build_dataclass(OrganismConfig, values, registry=default_registry(),
+                               where=f"organism variant {self.name!r}")
+
+
 # Settings added after cells were first keyed (left out of a key at their default, so old cells resume).
 _RL_LATER_DEFAULTS = {"epochs_per_batch": 1, "clip_epsilon": 0.2}
 _EVAL_LATER_DEFAULTS = {"temperature": 1.0}
@@ -96,6 +123,8 @@ class BenchConfig:
         ("qwen_math_like", "llama_like", "bad_code"),
         help=f"organism names ({', '.join(ORGANISMS)}) or a pretrained model ({', '.join(PRETRAINED)}), "
              "which meets the same problems as chat messages")
+    organism_variants: tuple[OrganismVariant, ...] = config_field(
+        (), help="organisms defined here, each {name, like, changes}: a built-in organism with changed settings")
     organism_steps: int | None = config_field(None, help="override the organisms' pretraining steps")
     unanswerable_share: float = config_field(
         0.2, help="fraction of training and held-out problems with an unknown operand (abstention's test)")
@@ -109,9 +138,12 @@ class BenchConfig:
     eval: EvalSettings = config_field(default_factory=EvalSettings, help="held-out measurement")
 
     def __post_init__(self) -> None:
+        variants = [v.name for v in self.organism_variants]
+        if len(set(variants)) < len(variants):
+            raise ConfigError(f"organism variants need distinct names, got {', '.join(variants)}")
         for name in self.organisms:
-            if name not in ORGANISMS and name not in PRETRAINED:
-                choices = [*ORGANISMS, *PRETRAINED]
+            if name not in ORGANISMS and name not in PRETRAINED and name not in variants:
+                choices = [*ORGANISMS, *variants, *PRETRAINED]
                 raise ConfigError(f"unknown organism {name!r}; {suggest(name, choices)}"
                                   f"available: {', '.join(choices)}")
         for spec in self.advantages:
@@ -131,7 +163,9 @@ class BenchConfig:
         return name if self.is_pretrained(name) else self.organism(name).key()
 
     def organism(self, name: str) -> OrganismConfig:
-        base = ORGANISMS[name]
+        """The pretraining config of organism ``name``: built in or a variant, with ``organism_steps`` applied."""
+        variant = next((v for v in self.organism_variants if v.name == name), None)
+        base = variant.config() if variant else ORGANISMS[name]
         if self.organism_steps is None:
             return base
         from dataclasses import replace
