@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardlab.organisms.clip_bands import band_shares, sampled_token_probabilities
+from rewardlab.organisms.clip_bands import band_shares, first_token_probabilities, main, sampled_token_probabilities
 
 
 def test_bands_split_tokens_at_one_over_one_plus_epsilon_and_at_saturation() -> None:
@@ -32,3 +32,18 @@ def test_sampled_token_probabilities_cover_every_sampled_token_up_to_its_end() -
     assert all(0.0 < p <= 1.0 for p in probabilities)
     again = sampled_token_probabilities(model, tokenizer, ["Q: 1+2=", "Q: 3*4="], samples=3, max_new_tokens=6)
     assert again == (probabilities, digits)  # seeded
+
+
+def test_first_token_probabilities_give_one_probability_per_prompt() -> None:
+    from rewardlab.models.tiny import TinyModelConfig, char_tokenizer, tiny_model
+
+    tokenizer = char_tokenizer()
+    model = tiny_model(tokenizer, TinyModelConfig(hidden_size=16, intermediate_size=32, num_heads=2))
+    style = first_token_probabilities(model, tokenizer, ["Q: 1+2=", "Q: 3*4=", "Q: 5-6="], "p")
+    assert len(style) == 3 and all(0.0 < p < 1.0 for p in style)
+
+
+def test_the_command_names_the_organisms_it_knows(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["qwen"])
+    assert "unknown organism 'qwen'; available: qwen_math_like, llama_like, bad_code" in capsys.readouterr().err

@@ -68,23 +68,45 @@ def sampled_token_probabilities(model: Any, tokenizer: Any, prompts: Sequence[st
     return probabilities, digits
 
 
+def first_token_probabilities(model: Any, tokenizer: Any, prompts: Sequence[str], token: str,
+                              temperature: float = 1.0) -> list[float]:
+    """Probability of ``token`` as each prompt's first completion token (an organism's trace starts with "p")."""
+    import torch
+
+    encoded = tokenizer(list(prompts), return_tensors="pt", padding=True)
+    with torch.no_grad():
+        logits = model(**encoded).logits[:, -1].float() / temperature
+    return torch.softmax(logits, dim=-1)[:, tokenizer.convert_tokens_to_ids(token)].tolist()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Print the clip bands of an organism's sampled tokens (all tokens, and the digits of its arithmetic)."""
+    from rewardlab.bench.config import load_bench_config
     from rewardlab.organisms.evaluate import heldout_problems
     from rewardlab.organisms.pretrain import ORGANISMS, load_organism, pretrain
 
     parser = argparse.ArgumentParser(prog="python -m rewardlab.organisms.clip_bands", description=main.__doc__)
-    parser.add_argument("organism", choices=sorted(ORGANISMS))
+    parser.add_argument("organism", help=f"a built-in organism ({', '.join(ORGANISMS)}) or a variant of --grid")
+    parser.add_argument("--grid", help="a bench grid whose organism_variants define the organism")
     parser.add_argument("--epsilon", type=float, action="append", help="clip range(s) ε (default 0.2)")
     parser.add_argument("-n", type=int, default=200, help="held-out problems")
     parser.add_argument("--samples", type=int, default=8, help="completions per problem")
     args = parser.parse_args(argv)
-    model, tokenizer = load_organism(pretrain(ORGANISMS[args.organism]))
+    grid = load_bench_config(args.grid)
+    known = [*ORGANISMS, *(variant.name for variant in grid.organism_variants)]
+    if args.organism not in known:
+        parser.error(f"unknown organism {args.organism!r}; available: {', '.join(known)}")
+    model, tokenizer = load_organism(pretrain(grid.organism(args.organism)))
     model.eval()
     prompts, _ = heldout_problems(args.n, unanswerable_share=0.2)
     probabilities, digits = sampled_token_probabilities(model, tokenizer, prompts, samples=args.samples)
     digit_probabilities = [p for p, d in zip(probabilities, digits, strict=True) if d]
+    style = first_token_probabilities(model, tokenizer, prompts, "p")
     for epsilon in args.epsilon or [0.2]:
+        floor = 1 / (1 + epsilon)
+        inside = sum(p >= floor for p in style) / len(style)
+        print(f"{args.organism} ε={epsilon} style token (P of 'p' for python: first, {len(style)} prompts): "
+              f"mean {sum(style) / len(style):.3f}, max {max(style):.3f}, share ≥ {floor:.3f}: {inside:.3f}")
         for label, values in (("all tokens", probabilities), ("digit tokens", digit_probabilities)):
             shares = band_shares(values, epsilon)
             print(f"{args.organism} ε={epsilon} {label} (n={len(values)}): π ≥ {SATURATED}: {shares['saturated']:.3f}"
