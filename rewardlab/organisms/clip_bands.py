@@ -98,10 +98,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(f"unknown organism {args.organism!r}; available: {', '.join(known)}")
     model, tokenizer = load_organism(pretrain(grid.organism(args.organism)))
     model.eval()
-    prompts, _ = heldout_problems(args.n, unanswerable_share=0.2)
-    probabilities, digits = sampled_token_probabilities(model, tokenizer, prompts, samples=args.samples)
+    # The grid's held-out problems and sampling settings, as its cells meet them.
+    prompts, _ = heldout_problems(args.n, unanswerable_share=grid.unanswerable_share)
+    probabilities, digits = sampled_token_probabilities(model, tokenizer, prompts, samples=args.samples,
+                                                        temperature=grid.rl.temperature,
+                                                        max_new_tokens=grid.rl.max_completion_length)
     digit_probabilities = [p for p, d in zip(probabilities, digits, strict=True) if d]
-    style = first_token_probabilities(model, tokenizer, prompts, "p")
+    style = first_token_probabilities(model, tokenizer, prompts, "p", temperature=grid.rl.temperature)
     for epsilon in args.epsilon or [0.2]:
         floor = 1 / (1 + epsilon)
         inside = sum(p >= floor for p in style) / len(style)
