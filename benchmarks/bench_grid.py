@@ -1,0 +1,65 @@
+"""Wall time of a bench grid, where a training step's time goes, and what the worker processes buy.
+
+Runs a grid (the embedded default unless a config is given) into a fresh out folder, so no cell is
+resumed, and prints:
+- the wall time of the whole grid and per cell;
+- with cached organisms, the ratio of the cells' summed wall times to the grid's wall time: the speed-up
+  of ``--jobs`` workers over running the same cells one after another (the serial baseline, measured in
+  the same run);
+- the share of a training step spent in generation, scoring, tracking and the update
+  (``GRPOTrainer.phase_seconds``), mean and range over cells.
+
+    python benchmarks/bench_grid.py --fresh-cache            # the default grid, organisms pretrained too
+    python benchmarks/bench_grid.py configs/bench/full-cpu.yaml --jobs 2
+
+With ``--fresh-cache`` the organisms are pretrained in an empty cache (their time is in the first
+cells); without it a cached organism is reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from rewardlab.bench.config import load_bench_config
+from rewardlab.bench.runner import quiet_libraries, run_grid
+
+PHASES = ("generation", "scoring", "tracking", "update")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config", nargs="?", help="a bench grid (default: the embedded default grid)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes")
+    parser.add_argument("--fresh-cache", action="store_true", help="pretrain the organisms in an empty cache")
+    args = parser.parse_args()
+    quiet_libraries()
+    with tempfile.TemporaryDirectory(prefix="bench-grid-") as scratch:
+        config = replace(load_bench_config(args.config), out_dir=str(Path(scratch) / "out"))
+        cache = Path(scratch) / "cache" if args.fresh_cache else None
+        started = time.perf_counter()
+        rows = run_grid(config, cache, progress=lambda message: print(f"{time.perf_counter() - started:6.0f} s  "
+                                                                      f"{message}", flush=True), jobs=args.jobs)
+        wall = time.perf_counter() - started
+    serial = sum(row["seconds"] for row in rows)
+    print(f"\n{len(rows)} cells, {args.jobs} job(s), organisms {'pretrained' if args.fresh_cache else 'cached'}")
+    print(f"grid wall time        {wall:8.0f} s ({wall / 60:.1f} min), {wall / len(rows):.0f} s per cell")
+    if args.fresh_cache:  # pretraining runs outside the cells, so their summed time is no serial baseline
+        print(f"cells' summed time    {serial:8.0f} s (pretraining not included; run without --fresh-cache "
+              "for the workers' speed-up)")
+    else:
+        print(f"cells' summed time    {serial:8.0f} s: {serial / wall:.2f}x the grid's wall time "
+              "(speed-up of the workers over one after another)")
+    for phase in PHASES:
+        shares = [row[f"{phase}_share"] for row in rows if f"{phase}_share" in row]
+        if shares:
+            print(f"{phase:<10} share of a step  {statistics.mean(shares):6.1%}  "
+                  f"({min(shares):.1%}–{max(shares):.1%} over cells)")
+
+
+if __name__ == "__main__":
+    main()
