@@ -180,3 +180,15 @@ class RewardResult:
     def as_floats(self) -> list[float]:
         """Scores with ``None`` as NaN, as TRL and numpy expect."""
         return [math.nan if s is None else s for s in self.scores]
+
+
+def gold_correct(result: RewardResult) -> tuple[bool | None, ...]:
+    """Per-sample correctness from a gold reward's result: the one place "gold correct" is derived.
+
+    A verifying reward states it in its ``correct`` diagnostic (``None`` = no signal: the label is
+    missing or does not parse); any other reward counts as correct where it scores above 0.5.
+    """
+    correct = result.find("correct")
+    if correct is not None:
+        return tuple(None if c is None else bool(c) for c in correct)
+    return tuple(None if s is None else s > 0.5 for s in result.scores)
