@@ -41,6 +41,17 @@ def binary() -> BinaryCorrectness:
     reward.close()
 
 
+def test_the_organisms_unanswerable_label_is_a_label_no_answer_equals(binary: BinaryCorrectness) -> None:
+    """The bench's unanswerable problems carry the label ``unanswerable``: every answer is wrong (0, not
+    no signal), so ``binary`` and ``ternary`` still pay abstaining above answering there."""
+    from rewardlab.organisms.corpus import UNANSWERABLE_LABEL, abstention_completion
+
+    completions = ["\\boxed{7}", abstention_completion()]
+    assert binary.score(batch_of(completions, [UNANSWERABLE_LABEL] * 2)).scores == (0.0, 0.0)
+    ternary = build_reward({"type": "ternary", "workers": 0})
+    assert ternary.score(batch_of(completions, [UNANSWERABLE_LABEL] * 2)).scores == (-1.0, 0.0)
+
+
 def test_binary_accepts_equivalent_forms_and_rejects_wrong(binary: BinaryCorrectness) -> None:
     completions = ["so \\boxed{\\frac{1}{2}}", "\\boxed{0.5}", "The answer is $1/2$.", "\\boxed{3}", "nothing here"]
     assert binary(prompts=["q"] * 5, completions=completions, answer=["\\frac12"] * 5) == [1.0, 1.0, 1.0, 0.0, 0.0]
