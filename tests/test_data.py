@@ -18,6 +18,7 @@ from rewardlab.data import (
     rollouts_to_batch,
     write_rollouts,
 )
+from rewardlab.data.loaders import normalise_records
 from tests.shared_data import shared_data
 
 DATA = shared_data()
@@ -382,3 +383,19 @@ def test_conversational_prompts_and_completions_become_text() -> None:
     batch = rollouts_to_batch(rows)
     assert batch.completions == ("a",) and batch.prompts[0].endswith("q")
 
+
+
+@pytest.mark.parametrize("label", ["#### ", "Janet sold them all.\n####", "Answer is forty two.", "   "])
+def test_a_label_that_is_not_an_answer_normalises_to_none(label: str) -> None:
+    assert answer_text(label) is None
+
+
+@pytest.mark.parametrize("label", ["\\text{Evelyn}", "5.4 \\text{ cents}", "864 \\mbox{ inches}^2", "10 inches",
+                                   "\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "yes"])
+def test_word_answers_written_as_math_writes_them_are_kept(label: str) -> None:
+    assert answer_text(label) == label
+
+
+def test_a_row_whose_answer_is_prose_is_refused_naming_the_row() -> None:
+    with pytest.raises(ValueError, match=r"row 0 .*'answer' 'Answer is forty two\.' is not an answer"):
+        normalise_records([{"problem": "q", "answer": "Answer is forty two."}], name="x", split="test", origin="x")

@@ -1,4 +1,4 @@
-"""Find the final answer in a completion, and the answer in a reference.
+"""Find the final answer in a completion (a reference's answer is read by :mod:`rewardlab.answers.reference`).
 
 Pure string functions, linear in the text and safe on any input (empty, megabytes, unbalanced
 braces, NUL bytes): they never raise. Shared by every reward and every evaluator, so that the
@@ -21,10 +21,9 @@ MAX_ANSWER_CHARS = 512
 # Fallbacks (answer phrase, last number) look only at the end of a completion.
 _TAIL_CHARS = 4096
 
-_BOX_MARKERS = ("\\boxed", "\\fbox")
+BOX_MARKERS = ("\\boxed", "\\fbox")
 _ANSWER_IS = re.compile(r"(?:final answer|the answer)\s*(?:is|:)\s*:?\s*", re.IGNORECASE)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+", re.ASCII)
-_GSM8K = re.compile(r"####\s*(.+?)\s*$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def last_boxed(text: str) -> str | None:
     """
     if not isinstance(text, str):
         return None
-    start = max(text.rfind(marker) for marker in _BOX_MARKERS)
+    start = max(text.rfind(marker) for marker in BOX_MARKERS)
     if start < 0:
         return None
     j = start + (len("\\boxed") if text.startswith("\\boxed", start) else len("\\fbox"))
@@ -110,16 +109,3 @@ def extract_answer(text: str, *, fallback: bool = True) -> Extraction | None:
     if numbers:
         return Extraction(numbers[-1].replace(",", ""), "last_number")
     return None
-
-
-def reference_answer(reference: str | None) -> str | None:
-    """The answer inside a reference: GSM8K's ``#### N``, a boxed solution, or the reference itself."""
-    if reference is None:
-        return None
-    reference = str(reference).strip()
-    gsm8k = _GSM8K.search(reference) if "####" in reference else None
-    if gsm8k:
-        return gsm8k.group(1).replace(",", "").strip() or None
-    if any(marker in reference for marker in _BOX_MARKERS):
-        return last_boxed(reference) or None
-    return reference or None

@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import difflib
 import json
-import math
 import os
 import re
 import types
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rewardlab.answers.extraction import last_boxed, reference_answer
+from rewardlab.answers.reference import marked_answer, reference_answer
 
 if TYPE_CHECKING:
     import datasets
@@ -49,7 +48,6 @@ ID_FIELDS = ("id", "unique_id", "ID", "idx")
 NORMALISED_COLUMNS = ("prompt", "answer", "id", "source", "solution")
 
 _FILE_SUFFIXES = (".json", ".jsonl", ".parquet", ".csv")
-_INTEGRAL_FLOAT = re.compile(r"([+-]?\d+)\.0+")
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 
 
@@ -118,28 +116,12 @@ def resolve_name(name: str) -> MathSet:
 
 
 def answer_text(value: Any) -> str | None:
-    """Canonical text of a reference answer, or ``None`` when there is none.
+    """Canonical text of a reference answer, or ``None`` when it states none.
 
-    Numbers and numeric strings that are integral floats lose the ``.0`` (``142.0`` and ``"142.0"``
-    become ``"142"``); strings go through :func:`reference_answer` (GSM8K ``#### N``, last
-    ``\\boxed{}``); a list of answers is joined with ``", "``.
+    The one normaliser, :func:`rewardlab.answers.reference.reference_answer` (GSM8K ``#### N``, last
+    ``\\boxed{}``, ``142.0`` → ``"142"``, lists joined with ``", "``; prose and empty labels give ``None``).
     """
-    if value is None:
-        return None
-    if isinstance(value, int):  # bool included
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (list, tuple)):
-        parts = [text for text in (answer_text(v) for v in value) if text]
-        return ", ".join(parts) or None
-    text = reference_answer(str(value))
-    if text is None:
-        return None
-    integral = _INTEGRAL_FLOAT.fullmatch(text)
-    return integral.group(1) if integral else text
+    return reference_answer(value)
 
 
 def _prompt_text(value: Any) -> str | None:
@@ -350,14 +332,15 @@ def _check_fields(records: Sequence[Mapping[str, Any]], origin: str) -> None:
 
 def _row_answer(row: Mapping[str, Any], label: str) -> str:
     field_name, value = _first(row, ANSWER_FIELDS)
-    if field_name in SOLUTION_FIELDS:
-        text = str(value)
-        if "####" not in text and not last_boxed(text):
-            raise ValueError(f"{label}: no answer field, and its {field_name!r} has no \\boxed{{}} "
-                             "or '#### N' answer")
-    answer = answer_text(value)
-    if not answer:
+    if field_name in SOLUTION_FIELDS and not marked_answer(str(value)):
+        raise ValueError(f"{label}: no answer field, and its {field_name!r} has no \\boxed{{}} "
+                         "or '#### N' answer")
+    answer = reference_answer(value)
+    if answer is None and field_name is None:
         raise ValueError(f"{label}: empty answer (fields tried: {', '.join(ANSWER_FIELDS)})")
+    if answer is None:
+        raise ValueError(f"{label}: its {field_name!r} {str(value)[:80]!r} is not an answer (empty once "
+                         "normalised, or a sentence); write the final number or expression")
     return answer
 
 

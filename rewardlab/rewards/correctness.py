@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rewardlab.answers.checker import AnswerChecker
-from rewardlab.answers.extraction import reference_answer
+from rewardlab.answers.reference import reference_answer
 from rewardlab.rewards.base import config_field
 from rewardlab.rewards.verified import VerifiedReward, safe_extract
 from rewardlab.types import RewardResult, RolloutBatch

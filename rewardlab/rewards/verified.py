@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rewardlab.answers.checker import AnswerChecker, Verdict
-from rewardlab.answers.extraction import Extraction, extract_answer, reference_answer
+from rewardlab.answers.extraction import Extraction, extract_answer
+from rewardlab.answers.reference import reference_answer
 from rewardlab.rewards.base import Reward, config_field
 from rewardlab.types import RolloutBatch
 
