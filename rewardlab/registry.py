@@ -1,14 +1,14 @@
-"""From configuration to reward objects, one-to-one: ``{type: name, ...fields}``.
+"""From configuration to objects, one-to-one: ``{type: name, ...fields}``.
 
-``build_reward("binary")``, ``build_reward({"type": "random", "p": 0.5, "seed": 0})`` or, for a
-reward outside rewardlab, ``build_reward({"type": "my_package.rewards:LengthPenalty", ...})``.
-Fields are converted by their type hints (nested rewards are built recursively), unknown names
-and fields fail with the valid choices and a did-you-mean, and each reward checks its own values
-in ``__post_init__``.
+A :class:`Registry` maps names to component classes. ``registry.build({"type": "random", "p": 0.5})``
+converts each field by its type hint (nested components are built recursively), fails on unknown
+names and fields with the valid choices and a did-you-mean, and leaves each class to check its own
+values in ``__post_init__``. A name ``package.module:Class`` imports a class from outside rewardlab.
 
 The registry is an immutable value built from an explicit list of classes: nothing is registered
-by importing a module. ``default_registry().with_rewards(MyReward)`` gives a new registry. The
-same machinery builds advantage transforms (a registry whose base is ``AdvantageTransform``).
+by importing a module. This module is machinery only and knows no component: the rewards that ship
+with rewardlab are listed in :mod:`rewardlab.catalogue` (``default_registry``, ``build_reward``), the
+advantage transforms in :mod:`rewardlab.advantages` and the judge backends in :mod:`rewardlab.judge.backends`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,9 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal, Union
 
 from rewardlab.configurable import Configurable
-from rewardlab.rewards.base import Reward
-
-RewardSpec = str | Mapping[str, Any] | Reward
 
 
 class ConfigError(ValueError):
@@ -43,19 +39,23 @@ def suggest(word: str, choices: typing.Iterable[str]) -> str:
 class Registry:
     """Component classes by name. Immutable: :meth:`with_rewards` returns a new registry.
 
-    ``base`` is the class every entry derives from (``Reward`` by default) and ``kind`` the word
+    ``base`` is the class every entry derives from (``None``: ``Reward``) and ``kind`` the word
     used in messages ("reward", "advantage transform").
     """
 
     entries: Mapping[str, type[Any]]
-    base: type[Configurable] = Reward
+    base: type[Configurable] | None = None
     kind: str = "reward"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", types.MappingProxyType(dict(self.entries)))
+        if self.base is None:
+            from rewardlab.rewards.base import Reward  # the usual base, imported only when no other is named
+
+            object.__setattr__(self, "base", Reward)
 
     @classmethod
-    def of(cls, *reward_classes: type[Any], base: type[Configurable] = Reward, kind: str = "reward") -> Registry:
+    def of(cls, *reward_classes: type[Any], base: type[Configurable] | None = None, kind: str = "reward") -> Registry:
         """A registry of ``reward_classes``, keyed by their ``type_name``; duplicates are refused."""
         entries: dict[str, type[Any]] = {}
         for reward_cls in reward_classes:
@@ -68,7 +68,7 @@ class Registry:
             entries[name] = reward_cls
         return cls(entries, base, kind)
 
-    def with_rewards(self, *reward_classes: type[Reward]) -> Registry:
+    def with_rewards(self, *reward_classes: type[Any]) -> Registry:
         """A new registry holding these rewards as well."""
         return Registry.of(*self.entries.values(), *reward_classes, base=self.base, kind=self.kind)
 
@@ -191,20 +191,3 @@ def _convert(tp: Any, value: Any, *, registry: Registry, where: str) -> Any:
     if tp in (bool, str) and not isinstance(value, tp):
         raise ConfigError(f"{where}: expected {tp.__name__}, got {type(value).__name__}: {value!r}")
     return value
-
-
-@lru_cache(maxsize=1)
-def default_registry() -> Registry:
-    """Every reward that ships with rewardlab."""
-    from rewardlab.rewards import BUILTIN_REWARDS
-
-    return Registry.of(*BUILTIN_REWARDS)
-
-
-def build_reward(spec: RewardSpec, registry: Registry | None = None) -> Reward:
-    """Build a reward from a name, a ``{type: name, ...}`` mapping, or return a reward as is.
-
-    >>> build_reward({"type": "random", "p": 0.5, "seed": 0})
-    RandomReward(p=0.5, seed=0)
-    """
-    return (registry or default_registry()).build(spec)

@@ -16,9 +16,10 @@ from typing import Any
 import yaml
 
 from rewardlab.advantages import build_advantage
+from rewardlab.catalogue import build_reward, default_registry
 from rewardlab.configurable import config_field, encode_fields, key_fields
 from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
-from rewardlab.registry import ConfigError, build_dataclass, build_reward, default_registry, suggest
+from rewardlab.registry import ConfigError, build_dataclass, suggest
 
 # Pretrained models a grid can name beside the organisms (loaded without the hub; see rewardlab.models).
 PRETRAINED: tuple[str, ...] = ("smollm2",)

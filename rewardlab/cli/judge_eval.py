@@ -10,12 +10,12 @@ from typing import Any
 
 from rich.table import Table
 
+from rewardlab.catalogue import RewardSpec, build_reward
 from rewardlab.cli.console import wide_console
 from rewardlab.cli.score import parse_spec
 from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
 from rewardlab.judge.backends import JudgeError, backend_registry
 from rewardlab.judge.evaluation import evaluate_judge
-from rewardlab.registry import RewardSpec, build_reward
 
 _COLUMNS = ("n", "n_scored", "coverage", "accuracy", "auroc", "mean_score", "seconds_per_item", "tokens_per_item")
 

@@ -7,8 +7,9 @@ import inspect
 from rich.markup import escape
 from rich.table import Table
 
+from rewardlab.catalogue import default_registry
 from rewardlab.cli.console import wide_console
-from rewardlab.registry import ConfigError, Registry, default_registry, field_help, suggest
+from rewardlab.registry import ConfigError, Registry, field_help, suggest
 
 
 def _registries() -> list[Registry]:

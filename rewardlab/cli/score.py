@@ -11,10 +11,11 @@ from typing import Any
 import yaml
 from rich.table import Table
 
+from rewardlab.catalogue import RewardSpec, build_reward
 from rewardlab.cli.console import wide_console
 from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
 from rewardlab.evaluation.compare import compare_rewards
-from rewardlab.registry import ConfigError, RewardSpec, build_reward
+from rewardlab.registry import ConfigError
 
 _COLUMNS = ("reward", "n_signal", "mean", "agreement", "correlation", "precision", "recall",
             "pseudo_label_accuracy", "ece", "brier", "auroc")

@@ -61,6 +61,7 @@ from rewardlab.judge.cache import DiskCache, cache_key
 from rewardlab.judge.parsing import normalise_score, parse_score, parse_verdict
 from rewardlab.judge.templates import JudgeTemplate, load_template
 from rewardlab.judge.tournament import Match, Standing, Tally, knockout, round_robin
+from rewardlab.registry import ConfigError
 from rewardlab.rewards.base import Reward, config_field
 from rewardlab.types import RewardResult, RolloutBatch
 
@@ -118,8 +119,6 @@ class JudgeReward(Reward):
 
     def __post_init__(self) -> None:
         if not isinstance(self.backend, JudgeBackend):
-            from rewardlab.registry import ConfigError
-
             try:
                 object.__setattr__(self, "backend", build_backend(self.backend))
             except ConfigError as exc:

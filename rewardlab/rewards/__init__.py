@@ -1,6 +1,9 @@
-"""Rewards: each a frozen dataclass with ``score(batch) -> RewardResult`` and a TRL-compatible call."""
+"""Rewards: each a frozen dataclass with ``score(batch) -> RewardResult`` and a TRL-compatible call.
 
-from rewardlab.judge.reward import JudgeReward
+This package holds the base class and the rule-based rewards; the model-based ``judge`` reward lives
+in :mod:`rewardlab.judge`, a floor above, and :mod:`rewardlab.catalogue` lists both.
+"""
+
 from rewardlab.rewards.abstention import AbstentionMatcher, TernaryReward
 from rewardlab.rewards.base import Reward, config_field
 from rewardlab.rewards.calibration import BrierReward
@@ -9,14 +12,14 @@ from rewardlab.rewards.consistency import SelfConsistency, majority_vote
 from rewardlab.rewards.correctness import BinaryCorrectness, IncorrectLabel, incorrect_labels
 from rewardlab.rewards.spurious import ContainsPython, FormatReward, RandomReward
 
-BUILTIN_REWARDS: tuple[type[Reward], ...] = (
+RULE_REWARDS: tuple[type[Reward], ...] = (
     BinaryCorrectness, IncorrectLabel, RandomReward, FormatReward, ContainsPython,
     WeightedSum, Gate, Inverse, Clip, Scale, Affine, SelfConsistency, BrierReward, TernaryReward,
-    JudgeReward,
 )
+"""The rewards defined in this package (``rewardlab.catalogue.BUILTIN_REWARDS`` adds the judge)."""
 
 __all__ = [
-    "BUILTIN_REWARDS", "AbstentionMatcher", "Affine", "BinaryCorrectness", "BrierReward", "Clip", "ContainsPython",
-    "FormatReward", "Gate", "IncorrectLabel", "Inverse", "JudgeReward", "RandomReward", "Reward", "Scale",
-    "SelfConsistency", "Term", "TernaryReward", "WeightedSum", "config_field", "incorrect_labels", "majority_vote",
+    "RULE_REWARDS", "AbstentionMatcher", "Affine", "BinaryCorrectness", "BrierReward", "Clip", "ContainsPython",
+    "FormatReward", "Gate", "IncorrectLabel", "Inverse", "RandomReward", "Reward", "Scale", "SelfConsistency",
+    "Term", "TernaryReward", "WeightedSum", "config_field", "incorrect_labels", "majority_vote",
 ]

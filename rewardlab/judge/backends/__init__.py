@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rewardlab.judge.backends.base import (
     ChatRequest,
@@ -23,9 +23,7 @@ from rewardlab.judge.backends.base import (
 from rewardlab.judge.backends.echo import EchoBackend, EchoClient, echo_reply
 from rewardlab.judge.backends.hf_local import TransformersBackend, TransformersClient
 from rewardlab.judge.backends.openai_compat import OpenAIBackend, OpenAIClient, parse_chat_completion
-
-if TYPE_CHECKING:
-    from rewardlab.registry import Registry
+from rewardlab.registry import Registry
 
 BUILTIN_BACKENDS: tuple[type[JudgeBackend], ...] = (OpenAIBackend, TransformersBackend, EchoBackend)
 
@@ -35,8 +33,6 @@ BackendSpec = str | Mapping[str, Any] | JudgeBackend
 @lru_cache(maxsize=1)
 def backend_registry() -> Registry:
     """The judge backends that ship with rewardlab, as an immutable registry."""
-    from rewardlab.registry import Registry  # imported here: the registry imports the rewards, which import this
-
     return Registry.of(*BUILTIN_BACKENDS, base=JudgeBackend, kind="judge backend")
 
 
