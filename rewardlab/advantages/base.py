@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import ClassVar
-
-import torch
+from typing import TYPE_CHECKING, ClassVar
 
 from rewardlab.configurable import Configurable, config_field
+
+if TYPE_CHECKING:
+    import torch  # imported where tensors are computed: listing and checking configs need no torch
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def compute_advantages(transform: AdvantageTransform, rewards: torch.Tensor, gro
     ``rewards``: 1-D, NaN where a sample has no signal (integer rewards are converted to floats);
     ``group_ids``: 1-D integer ids of the same length (samples of one prompt share an id).
     """
+    import torch
+
     if not isinstance(rewards, torch.Tensor) or not isinstance(group_ids, torch.Tensor):
         raise TypeError(f"rewards and group_ids must be torch tensors, got {type(rewards).__name__} "
                         f"and {type(group_ids).__name__}")

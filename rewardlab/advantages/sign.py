@@ -10,12 +10,13 @@ No baseline, no group mean, no std normalisation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
-
-import torch
+from typing import TYPE_CHECKING, ClassVar
 
 from rewardlab.advantages.base import AdvantageTransform
 from rewardlab.configurable import config_field
+
+if TYPE_CHECKING:
+    import torch  # imported where tensors are computed: listing and checking configs need no torch
 
 _POSITIVE_HELP = "advantage of a correct sample (reward > threshold)"
 _NEGATIVE_HELP = "advantage of a wrong sample (reward <= threshold)"
@@ -42,6 +43,8 @@ class SignWeights(AdvantageTransform):
     threshold: float = config_field(0.5, help=_THRESHOLD_HELP)
 
     def apply(self, advantages: torch.Tensor, rewards: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:
+        import torch
+
         weights = torch.where(rewards > self.threshold, rewards.new_tensor(self.positive),
                               rewards.new_tensor(self.negative))
         return torch.where(torch.isnan(rewards), rewards, weights)

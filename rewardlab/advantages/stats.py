@@ -7,8 +7,10 @@ contiguous and may differ in size. NaN means "no signal" and is left out of ever
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch  # imported where tensors are computed: listing and checking configs need no torch
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class GroupStats:
 
 def group_index(group_ids: torch.Tensor) -> tuple[torch.Tensor, int]:
     """Dense indices ``0..G-1`` for arbitrary group ids, and the number of groups ``G``."""
+    import torch
+
     unique, inverse = torch.unique(group_ids, return_inverse=True)
     return inverse, unique.numel()
 
@@ -38,6 +42,8 @@ def group_stats(values: torch.Tensor, group_ids: torch.Tensor) -> GroupStats:
 
     Two passes (mean first, then squared deviations), as TRL's ``nanstd`` does.
     """
+    import torch
+
     index, n_groups = group_index(group_ids)
     valid = ~torch.isnan(values)
     zeros = values.new_zeros(n_groups)
@@ -52,4 +58,6 @@ def group_stats(values: torch.Tensor, group_ids: torch.Tensor) -> GroupStats:
 
 def batch_stats(values: torch.Tensor) -> GroupStats:
     """:func:`group_stats` with the whole batch as one group."""
+    import torch
+
     return group_stats(values, torch.zeros(values.shape, dtype=torch.int64, device=values.device))

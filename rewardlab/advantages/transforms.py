@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
-
-import torch
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rewardlab.advantages.base import AdvantageTransform
 from rewardlab.advantages.stats import batch_stats, group_stats
 from rewardlab.configurable import config_field
+
+if TYPE_CHECKING:
+    import torch  # imported where tensors are computed: listing and checking configs need no torch
 
 _EPS_HELP = "added to the std before dividing (TRL 1e-4; Spurious Rewards' OpenRLHF 1e-9); must be > 0"
 
@@ -78,6 +79,8 @@ class RLOO(AdvantageTransform):
     type_name: ClassVar[str] = "rloo"
 
     def apply(self, advantages: torch.Tensor, rewards: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:
+        import torch
+
         stats = group_stats(advantages, group_ids)
         factor = torch.where(stats.count > 1, stats.count / (stats.count - 1.0).clamp(min=1.0), 0.0)
         return factor * (advantages - stats.mean)
@@ -104,6 +107,8 @@ class BatchScale(AdvantageTransform):
         _check_eps(self.eps)
 
     def apply(self, advantages: torch.Tensor, rewards: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:
+        import torch
+
         stats = batch_stats(rewards if self.std_of == "rewards" else advantages)
         scaled = advantages / (stats.std + self.eps)
         return torch.where(stats.count > 1, scaled, scaled * 0.0)  # `* 0.0` keeps NaN (no signal) as NaN
