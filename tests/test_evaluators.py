@@ -16,8 +16,11 @@ from rewardlab.evaluation import (
     CalibrationEvaluator,
     DriftEvaluator,
     Evaluator,
+    ProxyEvaluator,
+    TruthfulnessEvaluator,
 )
 from rewardlab.metrics import expected_calibration_error, mean_pass_at_k
+from rewardlab.metrics.truthfulness import truthfulness_rates
 
 GROUPS, GROUP_SIZE = 12, 8
 
@@ -71,11 +74,26 @@ def behaviour_data(seed: int) -> dict[str, list[Any]]:
     return {"completions": completions, "abstained": abstained}
 
 
+def truthfulness_data(seed: int) -> dict[str, list[Any]]:
+    rng = np.random.default_rng(seed)
+    correct: list[bool | None] = list(rng.random(GROUPS * GROUP_SIZE) < 0.5)
+    abstained: list[bool | None] = list(rng.random(GROUPS * GROUP_SIZE) < 0.3)
+    correct[4], abstained[9] = None, None
+    return {"correct": correct, "abstained": abstained}
+
+
+def proxy_data(seed: int) -> dict[str, list[Any]]:
+    rng = np.random.default_rng(seed)
+    return {"scores": [None if rng.random() < 0.2 else float(rng.normal()) for _ in range(GROUPS * GROUP_SIZE)]}
+
+
 CASES: dict[str, tuple[Callable[[], Evaluator], Callable[[int], dict[str, list[Any]]]]] = {
     "accuracy": (lambda: AccuracyEvaluator(ks=(1, 4, 8)), accuracy_data),
     "calibration": (lambda: CalibrationEvaluator(n_bins=10), calibration_data),
     "drift": (lambda: DriftEvaluator(threshold=0.5), drift_data),
     "behaviour": (BehaviourEvaluator, behaviour_data),
+    "truthfulness": (TruthfulnessEvaluator, truthfulness_data),
+    "proxy": (ProxyEvaluator, proxy_data),
 }
 
 
@@ -112,7 +130,7 @@ def test_reset_clears_state(name: str) -> None:
     assert_same_metrics(evaluator.compute(), fresh.compute())
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", [name for name in CASES if name != "proxy"])  # proxy takes one sequence
 def test_length_mismatch_raises_value_error(name: str) -> None:
     make, data_of = CASES[name]
     data = data_of(10)
@@ -189,13 +207,13 @@ def test_empty_accuracy_evaluator_gives_nan_accuracy_only() -> None:
 # ---------------------------------------------------------------- calibration
 
 
-def test_calibration_evaluator_reports_ece_brier_auroc_and_n() -> None:
+def test_calibration_evaluator_reports_ece_brier_auroc_and_counts_complete_pairs() -> None:
     data = calibration_data(12)
     evaluator = CalibrationEvaluator()
     evaluator.update(**data)
     result = evaluator.compute()
-    assert set(result) == {"ece", "brier", "auroc", "n"}
-    assert result["n"] == GROUPS * GROUP_SIZE - 2
+    assert set(result) == {"ece", "brier", "auroc"}
+    assert evaluator.n == GROUPS * GROUP_SIZE - 2
     assert result["ece"] == pytest.approx(expected_calibration_error(data["confidence"], data["correct"]))
     assert 0.5 < result["auroc"] <= 1.0  # correctness was drawn with probability q²
     assert 0.0 < result["brier"] < 1.0
@@ -217,7 +235,7 @@ def test_drift_evaluator_by_hand() -> None:
                      pseudo_label_correct=[True, None, False, True])
     result = evaluator.compute()
     assert result == {"agreement": 0.5, "correlation": 0.0, "precision": 0.5, "recall": 0.5,
-                      "proxy_mean": 0.5, "gold_accuracy": 0.5, "pseudo_label_accuracy": pytest.approx(2 / 3)}
+                      "gold_accuracy": 0.5, "pseudo_label_accuracy": pytest.approx(2 / 3)}
 
 
 def test_drift_evaluator_reports_pseudo_labels_only_when_given() -> None:
@@ -280,3 +298,23 @@ def test_weighted_sum_with_brier_still_feeds_the_calibration_metrics() -> None:
     batch = RolloutBatch(prompts=("q",) * 4, completions=completions, answers=("4",) * 4)
     (row,) = compare_rewards(batch, [("sum", reward)], build_reward({"type": "binary", "workers": 0}))
     assert row["ece"] == pytest.approx(expected_calibration_error(stated, [True, False, True, False]))
+
+
+# ---------------------------------------------------------------- proxy and truthfulness
+
+
+def test_proxy_evaluator_by_hand() -> None:
+    evaluator = ProxyEvaluator()
+    evaluator.update([1.0, None, 0.0, 0.5])
+    assert evaluator.compute() == {"proxy_reward": 0.5, "no_signal_rate": 0.25}
+
+
+def test_truthfulness_evaluator_is_accuracy_minus_hallucination() -> None:
+    data = truthfulness_data(14)
+    evaluator = TruthfulnessEvaluator()
+    evaluator.update(**data)
+    accuracy, _, hallucination = truthfulness_rates(data["correct"], data["abstained"])
+    assert evaluator.compute() == {"truthfulness": accuracy - hallucination, "hallucination_rate": hallucination}
+    by_hand = TruthfulnessEvaluator()
+    by_hand.update(correct=[True, False, False, None], abstained=[False, True, False, False])
+    assert by_hand.compute() == {"truthfulness": pytest.approx(0.0), "hallucination_rate": pytest.approx(1 / 3)}

@@ -4,6 +4,10 @@ Each evaluator only stores the raw per-sample values it is given and computes th
 functions of :mod:`rewardlab.metrics`, so a metric has one definition whether it is computed once
 or accumulated over many batches: updating with chunks gives the same result as one update with
 everything. Inputs are sequences in which ``None`` means "missing"; the metrics leave such entries out.
+
+Each evaluator also says what it takes from a :class:`~rewardlab.evaluation.scored.ScoredBatch`
+(:meth:`Evaluator.feed`), which is how an :class:`~rewardlab.evaluation.collection.EvaluatorCollection`
+feeds all its members from one reward result.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Hashable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rewardlab.metrics import (
     InsufficientSamplesError,
@@ -36,6 +40,10 @@ from rewardlab.metrics import (
     pseudo_label_accuracy,
     reliability_diagram,
 )
+from rewardlab.metrics.truthfulness import truthfulness_rates
+
+if TYPE_CHECKING:
+    from rewardlab.evaluation.scored import ScoredBatch
 
 
 def _check_lengths(reference: tuple[str, Sequence[Any]], *others: tuple[str, Sequence[Any] | None]) -> int:
@@ -62,6 +70,14 @@ class Evaluator(ABC):
     @abstractmethod
     def reset(self) -> None:
         """Forget everything added."""
+
+    def feed(self, batch: ScoredBatch) -> bool:
+        """Update with what this evaluator takes from ``batch``; ``False`` (and no update) when it holds none.
+
+        An evaluator joins an :class:`~rewardlab.evaluation.collection.EvaluatorCollection` by defining this.
+        """
+        raise TypeError(f"{type(self).__name__} cannot be fed from a scored batch: define "
+                        f"feed(self, batch: ScoredBatch) -> bool to use it in an EvaluatorCollection")
 
 
 class AccuracyEvaluator(Evaluator):
@@ -125,12 +141,19 @@ class AccuracyEvaluator(Evaluator):
                     result[f"maj@{k}"] = maj_at_k(answers_per_group, correct_per_group, k)
         return result
 
+    def feed(self, batch: ScoredBatch) -> bool:
+        """Gold correctness over the batch's groups, voting with the gold reward's ``parsed_answer``."""
+        if batch.correct is None or batch.group_ids is None:
+            return False
+        self.update(batch.correct, batch.group_ids, batch.answers)
+        return True
+
 
 class CalibrationEvaluator(Evaluator):
-    """Calibration of a confidence in [0, 1] against correctness: ``ece``, ``brier``, ``auroc`` and ``n``.
+    """Calibration of a confidence in [0, 1] against correctness: ``ece``, ``brier`` and ``auroc``.
 
     ``update(confidence, correct)`` takes equal-length sequences; pairs with a missing value are left
-    out of every metric, and ``n`` counts the complete pairs. ``plot(path)`` writes the reliability
+    out of every metric (:attr:`n` counts the complete pairs). ``plot(path)`` writes the reliability
     diagram of everything added so far.
     """
 
@@ -150,14 +173,24 @@ class CalibrationEvaluator(Evaluator):
         self._confidence.extend(confidence)
         self._correct.extend(correct)
 
+    @property
+    def n(self) -> int:
+        """The number of complete (confidence, correctness) pairs added so far."""
+        return int(complete_pairs(self._confidence, self._correct, ("confidence", "correct"))[0].size)
+
     def compute(self) -> dict[str, float]:
-        q, _ = complete_pairs(self._confidence, self._correct, ("confidence", "correct"))
         return {
             "ece": expected_calibration_error(self._confidence, self._correct, self.n_bins),
             "brier": brier_score(self._confidence, self._correct),
             "auroc": auroc(self._confidence, self._correct),
-            "n": float(q.size),
         }
+
+    def feed(self, batch: ScoredBatch) -> bool:
+        """The stated confidence (else the proxy's) against gold correctness, once any sample states one."""
+        if batch.correct is None or batch.confidence is None:
+            return False
+        self.update(batch.confidence, batch.correct)
+        return True
 
     def plot(self, path: str | os.PathLike[str], title: str = "Reliability diagram") -> Path:
         """Write the reliability diagram of everything added so far as a PNG; returns its path."""
@@ -170,7 +203,7 @@ class DriftEvaluator(Evaluator):
     ``update(proxy, gold, pseudo_label_correct=None)`` takes per-sample proxy rewards, gold
     correctness and, optionally, whether each sample's pseudo-label matched the gold answer.
     ``compute()`` gives ``agreement``, ``correlation``, ``precision``, ``recall`` (of
-    ``proxy > threshold`` as a detector of correct answers), ``proxy_mean``, ``gold_accuracy`` and,
+    ``proxy > threshold`` as a detector of correct answers), ``gold_accuracy`` and,
     once any update gave pseudo-label correctness, ``pseudo_label_accuracy`` (over the samples that
     have it).
     """
@@ -206,12 +239,18 @@ class DriftEvaluator(Evaluator):
             "correlation": correlation(self._proxy, self._gold),
             "precision": precision,
             "recall": recall,
-            "proxy_mean": mean_available(self._proxy),
             "gold_accuracy": mean_accuracy(self._gold),
         }
         if self._with_labels:
             result["pseudo_label_accuracy"] = pseudo_label_accuracy(self._label_correct)
         return result
+
+    def feed(self, batch: ScoredBatch) -> bool:
+        """The proxy's scores against gold correctness, with the proxy's ``pseudo_label_correct``."""
+        if batch.correct is None:
+            return False
+        self.update(batch.proxy.scores, batch.correct, batch.pseudo_label_correct)
+        return True
 
 
 class BehaviourEvaluator(Evaluator):
@@ -252,3 +291,69 @@ class BehaviourEvaluator(Evaluator):
         if self._with_abstained:
             result["abstention_rate"] = abstention_rate(self._abstained)
         return result
+
+    def feed(self, batch: ScoredBatch) -> bool:
+        """The completions, with the proxy's ``abstained`` diagnostic."""
+        if batch.completions is None:
+            return False
+        self.update(batch.completions, batch.abstained)
+        return True
+
+
+class ProxyEvaluator(Evaluator):
+    """The evaluated reward itself: ``proxy_reward`` (its mean score) and ``no_signal_rate``.
+
+    ``update(scores)`` takes per-sample scores, ``None`` meaning "no signal". ``proxy_reward`` is the
+    mean over the scored samples, ``no_signal_rate`` the fraction of samples without a score.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._scores: list[float | None] = []
+
+    def update(self, scores: Sequence[float | None]) -> None:
+        """Add one batch of scores."""
+        self._scores.extend(scores)
+
+    def compute(self) -> dict[str, float]:
+        return {"proxy_reward": mean_available(self._scores),
+                "no_signal_rate": mean_available([s is None for s in self._scores])}
+
+    def feed(self, batch: ScoredBatch) -> bool:
+        self.update(batch.proxy.scores)
+        return True
+
+
+class TruthfulnessEvaluator(Evaluator):
+    """TruthRL's ``truthfulness`` (accuracy minus hallucination) and ``hallucination_rate``.
+
+    ``update(correct, abstained)`` takes equal-length sequences; samples with a missing value are left
+    out (:func:`rewardlab.metrics.truthfulness.truthfulness_rates`). The abstention rate is the
+    :class:`BehaviourEvaluator`'s.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._correct: list[bool | None] = []
+        self._abstained: list[bool | None] = []
+
+    def update(self, correct: Sequence[bool | None], abstained: Sequence[bool | None]) -> None:
+        """Add one batch of (correctness, abstention) per sample."""
+        _check_lengths(("correct", correct), ("abstained", abstained))
+        self._correct.extend(correct)
+        self._abstained.extend(abstained)
+
+    def compute(self) -> dict[str, float]:
+        accuracy, _, hallucination = truthfulness_rates(self._correct, self._abstained)
+        return {"truthfulness": accuracy - hallucination, "hallucination_rate": hallucination}
+
+    def feed(self, batch: ScoredBatch) -> bool:
+        """Gold correctness with the proxy's ``abstained`` diagnostic (the ``ternary`` reward gives both)."""
+        if batch.correct is None or batch.abstained is None:
+            return False
+        self.update(batch.correct, batch.abstained)
+        return True

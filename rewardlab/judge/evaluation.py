@@ -20,7 +20,7 @@ from typing import Any
 
 from rewardlab.metrics.calibration import auroc
 from rewardlab.rewards.base import Reward
-from rewardlab.types import RolloutBatch
+from rewardlab.types import RolloutBatch, gold_correct
 
 
 def judge_agreement(scores: Sequence[float | None], gold: Sequence[bool | None],
@@ -51,11 +51,10 @@ def judge_agreement(scores: Sequence[float | None], gold: Sequence[bool | None],
 def evaluate_judge(judge: Reward, batch: RolloutBatch, gold: Reward, threshold: float = 0.5) -> dict[str, Any]:
     """Score ``batch`` with ``judge`` and ``gold``; :func:`judge_agreement` plus seconds and tokens per item.
 
-    Gold correctness is the ``correct`` diagnostic of ``gold`` (``binary`` gives it), else ``score > 0.5``.
+    Gold correctness is :func:`~rewardlab.types.gold_correct`: the ``correct`` diagnostic of ``gold``
+    (``binary`` gives it), else ``score > 0.5``.
     """
-    gold_result = gold.score(batch)
-    correct = gold_result.diagnostics.get("correct") or tuple(
-        None if s is None else s > 0.5 for s in gold_result.scores)
+    correct = gold_correct(gold.score(batch))
     started = time.perf_counter()
     result = judge.score(batch)
     seconds = time.perf_counter() - started

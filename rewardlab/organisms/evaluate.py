@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rewardlab.metrics.behaviour import has_code_reasoning
 from rewardlab.organisms.corpus import Problem, sample_problem
+from rewardlab.types import RewardResult, RolloutBatch
 
 
 def problem_set(n: int, seed: int = 12345, max_operand: int = 9, unanswerable_share: float = 0.0) -> list[Problem]:
@@ -53,24 +55,29 @@ def _rate(values: Sequence[bool]) -> float:
     return sum(values) / len(values) if values else math.nan
 
 
-def _judge(texts: Sequence[str], problems: Sequence[Problem]) -> tuple[list[bool], list[bool]]:
-    """(right, abstained) per completion, as the ternary reward reads them."""
+def _judge(texts: Sequence[str], problems: Sequence[Problem]) -> RewardResult:
+    """The ternary reward's verdicts: ``correct`` and ``abstained`` per completion (unknown read as no)."""
     from rewardlab.rewards import TernaryReward
-    from rewardlab.types import RolloutBatch
 
     judged = TernaryReward(workers=0).score(RolloutBatch(
         prompts=("",) * len(texts), completions=tuple(texts), answers=tuple(p.label for p in problems)))
-    return [bool(c) for c in judged.diagnostics["correct"]], [bool(a) for a in judged.diagnostics["abstained"]]
+    return RewardResult(scores=judged.scores, diagnostics={
+        "correct": tuple(bool(c) for c in judged.diagnostics["correct"]),
+        "abstained": tuple(bool(a) for a in judged.diagnostics["abstained"])})
+
+
+def _select(result: RewardResult, positions: Sequence[int]) -> RewardResult:
+    return RewardResult(scores=tuple(result.scores[i] for i in positions),
+                        diagnostics={k: tuple(v[i] for i in positions) for k, v in result.diagnostics.items()})
 
 
 def _greedy(model: Any, tokenizer: Any, problems: Sequence[Problem], max_new_tokens: int,
             chat: bool) -> dict[str, float]:
-    from rewardlab.metrics.behaviour import has_code_reasoning
     from rewardlab.training.heldout import generate
 
     texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                      temperature=0.0)
-    return {"greedy_accuracy": _rate(_judge(texts, problems)[0]),
+    return {"greedy_accuracy": _rate(_judge(texts, problems).diagnostics["correct"]),
             "greedy_trace_rate": _rate([has_code_reasoning(t) for t in texts])}
 
 
@@ -91,9 +98,13 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     """
     import torch
 
-    from rewardlab.evaluation import AccuracyEvaluator, CalibrationEvaluator
-    from rewardlab.metrics.behaviour import has_code_reasoning
-    from rewardlab.metrics.truthfulness import truthfulness_rates
+    from rewardlab.evaluation import (
+        AccuracyEvaluator,
+        BehaviourEvaluator,
+        CalibrationEvaluator,
+        EvaluatorCollection,
+        TruthfulnessEvaluator,
+    )
     from rewardlab.rewards.calibration import last_tag, parse_confidence
     from rewardlab.training.heldout import generate
 
@@ -102,36 +113,39 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                      samples=samples, temperature=temperature)
     per_sample = [p for p in problems for _ in range(samples)]
-    right, abstained = _judge(texts, per_sample)
+    judged = _judge(texts, per_sample)  # the ternary reward is proxy (abstained) and gold (correct) at once
     answerable = [i for i, p in enumerate(per_sample) if p.answerable]
-    trace = {i: has_code_reasoning(texts[i]) for i in answerable}
+    answered = _select(judged, answerable)
     confidence = [parse_confidence(last_tag(texts[i], "confidence")) for i in answerable]
+    on_answerable = EvaluatorCollection({"accuracy": AccuracyEvaluator(ks=(samples,) if samples > 1 else ()),
+                                         "behaviour": BehaviourEvaluator(), "calibration": CalibrationEvaluator()})
+    on_answerable.update([texts[i] for i in answerable], answered, answered,
+                         group_ids=[i // samples for i in answerable], confidence=confidence)
+    on_all = EvaluatorCollection({"behaviour": BehaviourEvaluator(), "truthfulness": TruthfulnessEvaluator()})
+    on_all.update(texts, judged, judged)
+    figures, overall = on_answerable.compute(), on_all.compute()
 
-    accuracy_all, _, hallucination = truthfulness_rates(right, abstained)
+    right = judged.diagnostics["correct"]
+    trace = {i: has_code_reasoning(texts[i]) for i in answerable}
     result = {
-        "accuracy": _rate([right[i] for i in answerable]),
-        "trace_rate": _rate(list(trace.values())),
+        "accuracy": figures["accuracy"],
+        "trace_rate": figures["code_reasoning_rate"],
         "trace_accuracy": _rate([right[i] for i in answerable if trace[i]]),
         "direct_accuracy": _rate([right[i] for i in answerable if not trace[i]]),
-        "abstention_rate": _rate(abstained),
-        "hallucination_rate": hallucination,
-        "truthfulness": accuracy_all - hallucination,
+        "abstention_rate": overall["abstention_rate"],
+        "hallucination_rate": overall["hallucination_rate"],
+        "truthfulness": overall["truthfulness"],
         "confidence_rate": _rate([q is not None for q in confidence]),
     }
     unanswerable = [i for i, p in enumerate(per_sample) if not p.answerable]
     if unanswerable:
-        result["unanswerable_abstention"] = _rate([abstained[i] for i in unanswerable])
+        result["unanswerable_abstention"] = _rate([judged.diagnostics["abstained"][i] for i in unanswerable])
     result.update(_greedy(model, tokenizer, [p for p in problems if p.answerable], max_new_tokens, chat))
     if samples > 1:
-        accuracy = AccuracyEvaluator(ks=(samples,))
-        accuracy.update([right[i] for i in answerable], [i // samples for i in answerable])
-        result[f"pass@{samples}"] = accuracy.compute()[f"pass@{samples}"]
+        result[f"pass@{samples}"] = figures.get(f"pass@{samples}", math.nan)
     stated = [q for q in confidence if q is not None]
-    calibration = CalibrationEvaluator()
-    calibration.update(confidence, [right[i] for i in answerable])
-    figures = calibration.compute() if stated else {"ece": math.nan, "brier": math.nan}
-    result.update(ece=figures["ece"], brier=figures["brier"],
+    result.update(ece=figures.get("ece", math.nan), brier=figures.get("brier", math.nan),
                   mean_confidence=sum(stated) / len(stated) if stated else math.nan)
     if reliability is not None and stated:
-        calibration.plot(reliability, title=f"stated confidence, {len(stated)} samples")
+        on_answerable["calibration"].plot(reliability, title=f"stated confidence, {len(stated)} samples")
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rewardlab.evaluation import AccuracyEvaluator, BehaviourEvaluator, CalibrationEvaluator
+from rewardlab.evaluation import AccuracyEvaluator, BehaviourEvaluator, CalibrationEvaluator, EvaluatorCollection
 from rewardlab.rewards.base import Reward
 from rewardlab.types import RolloutBatch
 
@@ -46,7 +46,12 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], *, max_new_toke
 
 def evaluate_heldout(model: Any, tokenizer: Any, prompts: Sequence[Any], answers: Sequence[str], gold: Reward, *,
                      k: int = 4, max_new_tokens: int = 32, temperature: float = 1.0) -> dict[str, float]:
-    """Greedy accuracy, pass@k over ``k`` samples at ``temperature``, behaviour, and calibration if exposed."""
+    """Greedy accuracy, pass@k over ``k`` samples at ``temperature``, behaviour, and calibration if exposed.
+
+    ``gold`` scores both passes; its ``correct`` diagnostic (:func:`rewardlab.types.gold_correct`) is
+    the correctness, its ``parsed_answer`` the maj@k votes and its ``confidence`` what is calibrated.
+    Keys: ``greedy_accuracy`` and the sampled pass's figures prefixed ``sampled_``.
+    """
     was_training = model.training
     model.eval()
     try:
@@ -56,25 +61,16 @@ def evaluate_heldout(model: Any, tokenizer: Any, prompts: Sequence[Any], answers
     finally:
         model.train(was_training)
     n = len(prompts)
-    greedy_result = gold.score(RolloutBatch(prompts=("",) * n, completions=tuple(greedy), answers=tuple(answers)))
-    repeated = tuple(a for a in answers for _ in range(k))
-    groups = tuple(i // k for i in range(n * k))
-    sampled_batch = RolloutBatch(prompts=("",) * (n * k), completions=tuple(sampled), answers=repeated,
-                                 group_ids=groups)
+    greedy_batch = RolloutBatch(prompts=("",) * n, completions=tuple(greedy), answers=tuple(answers))
+    greedy_result = gold.score(greedy_batch)
+    greedy_evaluators = EvaluatorCollection({"accuracy": AccuracyEvaluator(ks=())}, prefix="greedy_")
+    greedy_evaluators.update(greedy, greedy_result, greedy_result, group_ids=greedy_batch.group_ids)
+    sampled_batch = RolloutBatch(prompts=("",) * (n * k), completions=tuple(sampled),
+                                 answers=tuple(a for a in answers for _ in range(k)),
+                                 group_ids=tuple(i // k for i in range(n * k)))
     sampled_result = gold.score(sampled_batch)
-    correct = sampled_result.diagnostics.get("correct", sampled_result.scores)
-    accuracy = AccuracyEvaluator(ks=tuple(sorted({1, k})))
-    accuracy.update(correct, groups, sampled_result.diagnostics.get("parsed_answer"))
-    greedy_correct = greedy_result.diagnostics.get("correct", greedy_result.scores)
-    scored = [c for c in greedy_correct if c is not None]
-    metrics = {"greedy_accuracy": sum(map(bool, scored)) / len(scored) if scored else float("nan")}
-    metrics.update({f"sampled_{key}": value for key, value in accuracy.compute().items()})
-    behaviour = BehaviourEvaluator()
-    behaviour.update(list(sampled), sampled_result.find("abstained"))
-    metrics.update({f"sampled_{key}": value for key, value in behaviour.compute().items()})
-    confidence = sampled_result.find("confidence")
-    if confidence is not None and any(c is not None for c in confidence):
-        calibration = CalibrationEvaluator()
-        calibration.update(confidence, correct)
-        metrics.update({f"sampled_{key}": v for key, v in calibration.compute().items() if key != "n"})
-    return metrics
+    sampled_evaluators = EvaluatorCollection({"accuracy": AccuracyEvaluator(ks=tuple(sorted({1, k}))),
+                                              "behaviour": BehaviourEvaluator(),
+                                              "calibration": CalibrationEvaluator()}, prefix="sampled_")
+    sampled_evaluators.update(sampled, sampled_result, sampled_result, group_ids=sampled_batch.group_ids)
+    return {**greedy_evaluators.compute(), **sampled_evaluators.compute()}

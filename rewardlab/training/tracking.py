@@ -4,8 +4,8 @@
 ``rewardlab/``: the mean proxy reward, gold accuracy (``binary`` against the reference, also when
 training on a proxy), proxy-gold agreement and correlation, precision and recall of the proxy,
 pseudo-label accuracy, code-reasoning and boxed rates, completion length, abstention, and
-calibration where the reward exposes a confidence. It computes through the same evaluators that
-``rewardlab score`` uses.
+calibration where the reward exposes a confidence. It computes through one
+:class:`~rewardlab.evaluation.EvaluatorCollection`, as ``rewardlab score`` does.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rewardlab.evaluation import BehaviourEvaluator, CalibrationEvaluator, DriftEvaluator
+from rewardlab.evaluation import (
+    BehaviourEvaluator,
+    CalibrationEvaluator,
+    DriftEvaluator,
+    EvaluatorCollection,
+    ProxyEvaluator,
+)
 from rewardlab.types import RewardResult
 
 
@@ -24,27 +30,18 @@ def _clean(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
+def tracking_evaluators() -> EvaluatorCollection:
+    """The evaluators behind the per-step metrics: the proxy itself, behaviour, drift and calibration."""
+    return EvaluatorCollection({"proxy": ProxyEvaluator(), "behaviour": BehaviourEvaluator(),
+                                "drift": DriftEvaluator(), "calibration": CalibrationEvaluator()})
+
+
 def step_metrics(completions: Sequence[str], proxy: RewardResult, gold: RewardResult | None) -> dict[str, float]:
-    """Metrics of one generation batch (already gathered from every process)."""
-    signal = [s for s in proxy.scores if s is not None]
-    metrics: dict[str, float] = {
-        "proxy_reward": sum(signal) / len(signal) if signal else math.nan,
-        "no_signal_rate": 1.0 - len(signal) / max(1, len(proxy)),
-    }
-    behaviour = BehaviourEvaluator()
-    behaviour.update(list(completions), proxy.find("abstained"))
-    metrics.update(behaviour.compute())
-    if gold is not None:
-        correct = gold.diagnostics.get("correct") or tuple(None if s is None else s > 0.5 for s in gold.scores)
-        drift = DriftEvaluator()
-        drift.update(proxy.scores, correct, proxy.find("pseudo_label_correct"))
-        metrics.update({k: v for k, v in drift.compute().items() if k != "proxy_mean"})
-        confidence = proxy.find("confidence")
-        if confidence is not None and any(c is not None for c in confidence):
-            calibration = CalibrationEvaluator()
-            calibration.update(confidence, correct)
-            metrics.update({k: v for k, v in calibration.compute().items() if k != "n"})
-    return metrics
+    """Metrics of one generation batch (already gathered from every process): :func:`tracking_evaluators`
+    fed once; drift and calibration need ``gold``, calibration a confidence stated by the proxy."""
+    evaluators = tracking_evaluators()
+    evaluators.update(list(completions), proxy, gold)
+    return evaluators.compute()
 
 
 class MetricsWriter:
