@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from rewardlab.organisms.clip_bands import band_shares, first_token_probabilities, main, sampled_token_probabilities
+from rewardlab.cli.main import main
+from rewardlab.organisms.clip_bands import band_shares, first_token_probabilities, sampled_token_probabilities
 
 
 def test_bands_split_tokens_at_one_over_one_plus_epsilon_and_at_saturation() -> None:
@@ -44,6 +47,19 @@ def test_first_token_probabilities_give_one_probability_per_prompt() -> None:
 
 
 def test_the_command_names_the_organisms_it_knows(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["qwen"])
-    assert "unknown organism 'qwen'; available: qwen_math_like, llama_like, bad_code" in capsys.readouterr().err
+    assert main(["clip-bands", "qwen_math_lik"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown organism 'qwen_math_lik'; did you mean 'qwen_math_like'?" in err
+    assert "available: qwen_math_like, llama_like, bad_code" in err
+
+
+def test_the_command_refuses_a_clip_range_outside_zero_one_before_sampling(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["clip-bands", "qwen_math_like", "--epsilon", "1.5"])
+    assert exit_.value.code == 2
+    assert "expected a clip range in (0, 1) such as 0.2, got 1.5" in capsys.readouterr().err
+
+
+def test_the_command_names_a_missing_grid(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["clip-bands", "qwen_math_like", "--grid", str(tmp_path / "nope.yaml")]) == 2
+    assert f"no such file or folder: {tmp_path / 'nope.yaml'}" in capsys.readouterr().err

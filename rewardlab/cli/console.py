@@ -1,10 +1,87 @@
-"""The console the commands print to: the terminal's width, or a wide page when output is piped."""
+"""What the commands print to: a console of the terminal's width (a wide page when piped), and
+docstrings and help texts turned from reStructuredText into the plain text a terminal shows."""
 
 from __future__ import annotations
 
-from rich.console import Console
+import argparse
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_SPAN = r"(?:[^`\n]|\n(?![ \t]*\n))"  # inline markup may wrap onto the next line, never across a blank line
+_ROLE = re.compile(r":[A-Za-z][\w.+-]*(?::[\w.+-]+)?:`(" + _SPAN + r"+?)`")  # :func:`x`, :class:`~a.B`, :ref:`t <x>`
+_LITERAL = re.compile(r"(?<![`\w])``(?=[^`\s])(" + _SPAN + r"+?)(?<=[^`\s])``(?![`\w])")  # ``x``, not ```python
+_INTERPRETED = re.compile(r"(?<![`\w])`([^`\s]" + _SPAN + r"*?)`(?:__?)?(?![`\w])")  # `x`, `x`_, `title <url>`_
+_STRONG = re.compile(r"(?<![\w*])\*\*([^\s*][^*\n]*?)\*\*(?![\w*])")
+_EMPHASIS = re.compile(r"(?<![\w*])\*([^\s*][^*\n]*?)(?<!\s)\*(?![\w*])")
+_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+([\w-]+)::\s*(.*)$")
+_DIRECTIVE_OPTION = re.compile(r"^\s+:[\w-]+:(\s.*)?$")
+_ADMONITIONS = {"note", "warning", "tip", "important", "caution", "attention", "hint", "danger", "error", "seealso"}
+
+
+def _target_title(body: str) -> str:
+    """``title <target>`` → title; ``~pkg.mod.Name`` → Name; otherwise the text as written."""
+    if body.endswith(">") and "<" in body:
+        return body[:body.rindex("<")].strip()
+    if body.startswith("~"):
+        return body[1:].rsplit(".", 1)[-1]
+    return body.lstrip("!")
+
+
+def _literal_block_marker(line: str) -> str:
+    """A paragraph's closing ``::``: "YAML::" → "YAML:", "text ::" → "text", a lone "::" → ""."""
+    if not line.endswith("::"):
+        return line
+    stripped = line[:-2]
+    return stripped.rstrip() if not stripped.strip() or stripped.endswith((" ", "\t")) else stripped + ":"
+
+
+def plain_text(rst: str) -> str:
+    """reStructuredText as a terminal should show it.
+
+    ``x``, :func:`x`, `x`, **x** and *x* become x (:class:`~a.B` becomes B, `title <url>`_ the title);
+    a ``.. code-block::`` line goes and its indented content stays; ``.. math:: f`` keeps the formula f;
+    ``.. note::`` becomes "Note:"; a paragraph's closing ``::`` becomes ``:``. All else is kept as is,
+    code fences such as ```python included.
+    """
+    lines: list[str] = []
+    in_directive_options = False
+    for line in rst.splitlines():
+        directive = _DIRECTIVE.match(line)
+        if directive:
+            indent, name, argument = directive.groups()
+            if name.lower() in _ADMONITIONS:
+                lines.append(f"{indent}{name.capitalize()}: {argument}".rstrip())
+            elif name.lower() == "math" and argument:  # the formula itself, shown as the block it heads
+                lines.append(f"{indent}    {argument}")
+            in_directive_options = True
+            continue
+        if in_directive_options and _DIRECTIVE_OPTION.match(line):
+            continue
+        in_directive_options = False
+        lines.append(_literal_block_marker(line))
+    text = "\n".join(lines)
+    text = _ROLE.sub(lambda m: _target_title(m.group(1)), text)
+    text = _LITERAL.sub(r"\1", text)
+    text = _INTERPRETED.sub(lambda m: _target_title(m.group(1)), text)
+    text = _STRONG.sub(r"\1", text)
+    return _EMPHASIS.sub(r"\1", text)
+
+
+class PlainHelpFormatter(argparse.HelpFormatter):
+    """argparse's help with descriptions and argument help passed through :func:`plain_text`."""
+
+    def _format_text(self, text: str) -> str:
+        return super()._format_text(plain_text(text))
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        return plain_text(super()._expand_help(action))
 
 
 def wide_console(width: int = 200) -> Console:
+    from rich.console import Console
+
     console = Console()
     return console if console.is_terminal else Console(width=width)

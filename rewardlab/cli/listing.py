@@ -1,4 +1,7 @@
-"""``rewardlab list``: every registered reward and advantage transform, with fields, defaults and help."""
+"""``rewardlab list``: every registered reward and advantage transform, with fields, defaults and help.
+
+Docstrings and help texts are reStructuredText; they are shown as plain text (:func:`plain_text`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rewardlab.catalogue import default_registry
-from rewardlab.cli.console import wide_console
+from rewardlab.cli.console import plain_text, wide_console
 from rewardlab.registry import ConfigError, Registry, field_help, suggest
 
 
@@ -24,8 +27,8 @@ def _table(registry: Registry, names: list[str]) -> Table:
         table.add_column(column, overflow="fold")
     for name in names:
         cls = registry.lookup(name)
-        doc = (inspect.getdoc(cls) or "").split("\n")[0]
-        fields = "\n".join(f"{n}: {t} = {d} — {h}" for n, t, d, h in field_help(cls)) or "(none)"
+        doc = plain_text((inspect.getdoc(cls) or "").split("\n")[0])
+        fields = "\n".join(f"{n}: {t} = {d} — {plain_text(h)}" for n, t, d, h in field_help(cls)) or "(none)"
         table.add_row(name, escape(doc), escape(fields))  # docstrings hold brackets: 1[correct], [0, 1]
     return table
 
@@ -41,7 +44,7 @@ def run_list(name: str | None = None) -> int:
         if name in registry.names():
             cls = registry.lookup(name)
             console.print(f"[bold]{name}[/bold]  ({cls.__module__}.{cls.__qualname__})\n")
-            console.print(escape(inspect.getdoc(cls) or ""))
+            console.print(escape(plain_text(inspect.getdoc(cls) or "")))
             console.print(_table(registry, [name]))
             return 0
     every = [n for registry in registries for n in registry.names()]

@@ -1,13 +1,24 @@
-"""``rewardlab``: entry point. Each sub-command lives in its own module and imports what it needs
-when it runs, so light commands (``list``) never pay for torch or TRL."""
+"""``rewardlab``: compose reward signals, train GRPO with them, and see what each one does.
+
+Each command lives in its own module and is imported only when it runs, after its arguments and
+files are checked: ``--help``, ``list`` and a missing file answer before torch or TRL is loaded.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from rewardlab.cli.console import PlainHelpFormatter
 from rewardlab.registry import ConfigError
+
+# The arguments of each command that name files or folders, checked before the command's module is imported.
+FILE_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "score": ("rollouts",), "train": ("config",), "bench": ("config",), "validate": ("paths",),
+    "judge-eval": ("rollouts",), "clip-bands": ("grid",),
+}
 
 
 def _positive_int(text: str) -> int:
@@ -20,14 +31,29 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _clip_range(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1) such as 0.2, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a clip range in (0, 1) such as 0.2, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rewardlab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="rewardlab", description=__doc__.splitlines()[0],
+                                     formatter_class=PlainHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    listing = commands.add_parser("list", help="list every registered reward with its fields")
-    listing.add_argument("name", nargs="?", help="show one reward in full")
+    def command(name: str, help: str, **kwargs: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=kwargs.pop("description", help),
+                                   formatter_class=PlainHelpFormatter, **kwargs)
 
-    score = commands.add_parser("score", help="score a rollouts file under several rewards and compare them")
+    listing = command("list", "list every registered reward and advantage transform with its fields")
+    listing.add_argument("name", nargs="?", help="show one in full, with its docstring")
+
+    score = command("score", "score a rollouts file under several rewards and compare them")
     score.add_argument("rollouts", help="JSONL file: prompt, completion, answer, group_id (optional), ...")
     score.add_argument("--reward", "-r", action="append", required=True, metavar="SPEC",
                        help="a reward name, an inline mapping such as '{type: random, p: 0.3}', "
@@ -35,28 +61,28 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--gold", default="binary", metavar="SPEC", help="the reward that defines correctness")
     score.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
 
-    train = commands.add_parser("train", help="train a policy with GRPO as a YAML config describes")
+    train = command("train", "train a policy with GRPO as a YAML config describes")
     train.add_argument("config", help="YAML training config (see configs/)")
     train.add_argument("--no-resume", action="store_true", help="start over even if the run directory has checkpoints")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a field, e.g. --set trl.max_steps=5 --set reward=random")
 
-    bench = commands.add_parser("bench", help="model organisms × rewards: train, measure, and print the table")
+    bench = command("bench", "model organisms × rewards: train, measure, and print the table")
     bench.add_argument("config", nargs="?", help="bench YAML (default: the embedded default grid)")
     bench.add_argument("--out", help="output folder (overrides the config's out_dir)")
     bench.add_argument("--cache", help="organism cache folder (default $REWARDLAB_CACHE or ~/.cache/rewardlab)")
     bench.add_argument("--jobs", type=_positive_int, default=None,
                        help="worker processes sharing the CPU threads (default: one per core, at most one per cell)")
 
-    validate = commands.add_parser(
-        "validate", help="check training configs and bench grids without running them",
+    validate = command(
+        "validate", "check training configs and bench grids without running them",
         description="Check every YAML file given, and every *.yaml / *.yml under the folders given, without "
                     "running anything (no GPU, no network: models and data are named, not loaded). Files "
                     "directly in a folder named 'bench' are bench grids; every other file is a training config. "
                     "Prints one line per file and exits 1 if any fails.")
     validate.add_argument("paths", nargs="+", help="YAML files or folders of them (e.g. configs/)")
 
-    judge_eval = commands.add_parser("judge-eval", help="a judge's agreement with math-verify correctness")
+    judge_eval = command("judge-eval", "a judge's agreement with math-verify correctness")
     judge_eval.add_argument("rollouts", help="JSONL file: prompt, completion, answer, group_id (optional), ...")
     judge_eval.add_argument("--judge", "-j", required=True, metavar="SPEC",
                             help="a judge reward ('{type: judge, backend: {type: openai, model: m}}'), a bare "
@@ -65,41 +91,78 @@ def _parser() -> argparse.ArgumentParser:
     judge_eval.add_argument("--threshold", type=float, default=0.5,
                             help="judge scores at or above it count as 'correct' for accuracy")
     judge_eval.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+
+    clip_bands = command(
+        "clip-bands", "where an organism's sampled tokens sit relative to PPO's clip",
+        description="Sample an organism on held-out problems as a bench grid's cells do, and print the shares of "
+                    "its sampled tokens (all, and the digits of its arithmetic) by old probability π: saturated "
+                    "(π ≥ 0.99), pushed up by the clipping bias (1/(1+ε) ≤ π < 0.99) and clipped both ways; and "
+                    "the probability of the style token that starts a trace. Pretrains the organism (cached).")
+    clip_bands.add_argument("organism", help="a built-in organism, or a variant defined by --grid")
+    clip_bands.add_argument("--grid", help="a bench grid whose organism_variants and sampling settings to use "
+                                           "(default: the embedded default grid)")
+    clip_bands.add_argument("--epsilon", type=_clip_range, action="append", metavar="E",
+                            help="clip range ε; repeat for several (default 0.2)")
+    clip_bands.add_argument("-n", type=_positive_int, default=200, help="held-out problems")
+    clip_bands.add_argument("--samples", type=_positive_int, default=8, help="completions per problem")
     return parser
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """Refuse a command whose files or folders do not exist, before anything heavy is imported.
+
+    Raises:
+        FileNotFoundError: naming the argument and the path.
+    """
+    for name in FILE_ARGUMENTS.get(args.command, ()):
+        given = getattr(args, name)
+        for path in [given] if isinstance(given, str) else given or ():
+            if not Path(path).exists():
+                raise FileNotFoundError(f"no such file or folder: {path} (the {name.replace('_', ' ')} argument)")
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "list":
+        from rewardlab.cli.listing import run_list
+
+        return run_list(args.name)
+    if args.command == "score":
+        from rewardlab.cli.score import run_score
+
+        return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json)
+    if args.command == "train":
+        from rewardlab.cli.train import run_train
+
+        return run_train(args.config, args.set, resume=not args.no_resume)
+    if args.command == "bench":
+        from rewardlab.cli.bench import run_bench
+
+        return run_bench(args.config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs)
+    if args.command == "validate":
+        from rewardlab.cli.train import run_validate
+
+        return run_validate(args.paths)
+    if args.command == "judge-eval":
+        from rewardlab.cli.judge_eval import run_judge_eval
+
+        return run_judge_eval(args.rollouts, args.judge, gold=args.gold, threshold=args.threshold,
+                              as_json=args.json)
+    if args.command == "clip-bands":
+        from rewardlab.cli.clip_bands import run_clip_bands
+
+        return run_clip_bands(args.organism, grid_path=args.grid, epsilons=args.epsilon or (0.2,), n=args.n,
+                              samples=args.samples)
+    raise AssertionError(f"unhandled command {args.command!r}")  # pragma: no cover (argparse refuses others)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "list":
-            from rewardlab.cli.listing import run_list
-
-            return run_list(args.name)
-        if args.command == "score":
-            from rewardlab.cli.score import run_score
-
-            return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json)
-        if args.command == "train":
-            from rewardlab.cli.train import run_train
-
-            return run_train(args.config, args.set, resume=not args.no_resume)
-        if args.command == "bench":
-            from rewardlab.cli.bench import run_bench
-
-            return run_bench(args.config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs)
-        if args.command == "validate":
-            from rewardlab.cli.train import run_validate
-
-            return run_validate(args.paths)
-        if args.command == "judge-eval":
-            from rewardlab.cli.judge_eval import run_judge_eval
-
-            return run_judge_eval(args.rollouts, args.judge, gold=args.gold, threshold=args.threshold,
-                                  as_json=args.json)
+        check_paths(args)
+        return _run(args)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         print(f"rewardlab {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,13 +9,12 @@ confident. A token with π ≥ ``saturated`` (0.99) has almost nothing left to g
 clipped on both sides. So the bias can only sharpen tokens with π in [1/(1+ε), saturated).
 
 :func:`band_shares` is the pure measurement; :func:`sampled_token_probabilities` samples a policy's
-completions and returns π_old of every sampled token. ``python -m rewardlab.organisms.clip_bands``
-prints the bands of an organism.
+completions and returns π_old of every sampled token. ``rewardlab clip-bands ORGANISM`` prints the
+bands of an organism (:mod:`rewardlab.cli.clip_bands`).
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,45 +76,3 @@ def first_token_probabilities(model: Any, tokenizer: Any, prompts: Sequence[str]
     with torch.no_grad():
         logits = model(**encoded).logits[:, -1].float() / temperature
     return torch.softmax(logits, dim=-1)[:, tokenizer.convert_tokens_to_ids(token)].tolist()
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Print the clip bands of an organism's sampled tokens (all tokens, and the digits of its arithmetic)."""
-    from rewardlab.bench.config import load_bench_config
-    from rewardlab.organisms.evaluate import heldout_problems
-    from rewardlab.organisms.pretrain import ORGANISMS, load_organism, pretrain
-
-    parser = argparse.ArgumentParser(prog="python -m rewardlab.organisms.clip_bands", description=main.__doc__)
-    parser.add_argument("organism", help=f"a built-in organism ({', '.join(ORGANISMS)}) or a variant of --grid")
-    parser.add_argument("--grid", help="a bench grid whose organism_variants define the organism")
-    parser.add_argument("--epsilon", type=float, action="append", help="clip range(s) ε (default 0.2)")
-    parser.add_argument("-n", type=int, default=200, help="held-out problems")
-    parser.add_argument("--samples", type=int, default=8, help="completions per problem")
-    args = parser.parse_args(argv)
-    grid = load_bench_config(args.grid)
-    known = [*ORGANISMS, *(variant.name for variant in grid.organism_variants)]
-    if args.organism not in known:
-        parser.error(f"unknown organism {args.organism!r}; available: {', '.join(known)}")
-    model, tokenizer = load_organism(pretrain(grid.organism(args.organism)))
-    model.eval()
-    # The grid's held-out problems and sampling settings, as its cells meet them.
-    prompts, _ = heldout_problems(args.n, unanswerable_share=grid.unanswerable_share)
-    probabilities, digits = sampled_token_probabilities(model, tokenizer, prompts, samples=args.samples,
-                                                        temperature=grid.rl.temperature,
-                                                        max_new_tokens=grid.rl.max_completion_length)
-    digit_probabilities = [p for p, d in zip(probabilities, digits, strict=True) if d]
-    style = first_token_probabilities(model, tokenizer, prompts, "p", temperature=grid.rl.temperature)
-    for epsilon in args.epsilon or [0.2]:
-        floor = 1 / (1 + epsilon)
-        inside = sum(p >= floor for p in style) / len(style)
-        print(f"{args.organism} ε={epsilon} style token (P of 'p' for python: first, {len(style)} prompts): "
-              f"mean {sum(style) / len(style):.3f}, max {max(style):.3f}, share ≥ {floor:.3f}: {inside:.3f}")
-        for label, values in (("all tokens", probabilities), ("digit tokens", digit_probabilities)):
-            shares = band_shares(values, epsilon)
-            print(f"{args.organism} ε={epsilon} {label} (n={len(values)}): π ≥ {SATURATED}: {shares['saturated']:.3f}"
-                  f"  biased [{1 / (1 + epsilon):.3f}, {SATURATED}): {shares['biased']:.3f}"
-                  f"  two-sided: {shares['two_sided']:.3f}")
-
-
-if __name__ == "__main__":
-    main()
