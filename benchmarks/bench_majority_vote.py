@@ -23,6 +23,7 @@ import random
 import time
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 from math_verify import parse, verify
 
@@ -64,9 +65,9 @@ class CountingChecker(AnswerChecker):
 
     pairs = 0
 
-    def check(self, pairs: Sequence[tuple[str | None, str | None]]) -> list[Verdict]:
+    def check(self, pairs: Sequence[tuple[str | None, str | None]], *args: Any, **kwargs: Any) -> list[Verdict]:
         self.pairs += len(pairs)
-        return super().check(pairs)
+        return super().check(pairs, *args, **kwargs)
 
 
 def naive_vote(answers: Sequence[str]) -> Vote:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from rewardlab import ConfigError, RolloutBatch, build_reward
 from rewardlab.answers import AnswerChecker, Verdict
+from rewardlab.answers.vote import vote_groups
 from rewardlab.rewards import SelfConsistency, majority_vote
-from rewardlab.rewards.consistency import vote_groups
 
 
 def groups_of(*groups: list[str], answers: Sequence[str | None] | None = None) -> RolloutBatch:
@@ -31,9 +33,9 @@ class CountingChecker(AnswerChecker):
         super().__init__(workers=0)
         self.pairs: list[tuple[str | None, str | None]] = []
 
-    def check(self, pairs: Sequence[tuple[str | None, str | None]]) -> list[Verdict]:
+    def check(self, pairs: Sequence[tuple[str | None, str | None]], *args: Any, **kwargs: Any) -> list[Verdict]:
         self.pairs.extend(pairs)
-        return super().check(pairs)
+        return super().check(pairs, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +146,7 @@ def test_plain_integers_are_compared_without_the_verifier() -> None:
 
 def test_one_call_votes_many_groups_with_the_same_result_as_one_by_one(checker: AnswerChecker) -> None:
     groups = [["1/2", "0.5", "2"], [None, "x", "x", "y"], [], ["\\frac{3}{4}", "0.75", "3/4"]]
-    together = vote_groups(groups, checker)
+    together = vote_groups(groups, checker.equivalence())
     assert [(v.label, v.share, v.classes) for v in together] == [majority_vote(g, checker) for g in groups]
 
 
@@ -164,3 +166,21 @@ def test_max_forms_merges_only_the_most_voted_forms() -> None:
     assert (label, share) == ("0.5", pytest.approx(4 / 9))
     assert classes == (0, 0, 1, 2, 3, 4, 0, 5, 0)  # 1/2 was not merged: it stays its own class
     assert majority_vote(answers, counting)[2] == (0, 0, 1, 2, 3, 0, 0, 4, 0)
+
+
+@pytest.mark.slow
+def test_a_hostile_group_ends_within_its_limits_and_pairs_past_them_stay_apart() -> None:
+    from tests.hostile import _BIG_TOWERS
+
+    answers = [*_BIG_TOWERS[:6], "1/2", "0.5"]  # 1/2 and 0.5 would merge, given the time
+    reward = SelfConsistency(workers=1, timeout=0.5, group_timeout=0.2)
+    try:
+        started = time.monotonic()
+        result = reward.score(groups_of(boxed(*answers)))
+        elapsed = time.monotonic() - started
+    finally:
+        reward.close()
+    # The group's limit, one pair's limit, and the start-up of a replacement worker (generous on a loaded machine).
+    assert elapsed < 0.2 + 0.5 + 30.0
+    assert result.diagnostics["vote_share"][0] == pytest.approx(1 / 8)  # nothing merged once the limit is spent
+    assert result.scores == (1.0,) + (0.0,) * 7

@@ -52,6 +52,13 @@ def test_the_organisms_unanswerable_label_is_a_label_no_answer_equals(binary: Bi
     assert ternary.score(batch_of(completions, [UNANSWERABLE_LABEL] * 2)).scores == (-1.0, 0.0)
 
 
+@pytest.mark.parametrize("gold", ["Natalia sold 48 clips.\n#### ", "Answer is forty two.", "####"])
+def test_a_gold_that_is_not_an_answer_gives_no_signal(binary: BinaryCorrectness, gold: str) -> None:
+    completions = ["\\boxed{42}", "The answer is forty two.", "\\boxed{####}", "nothing"]
+    result = binary.score(batch_of(completions, [gold] * 4))
+    assert result.scores == (None,) * 4 and result.diagnostics["correct"] == (None,) * 4
+
+
 def test_binary_accepts_equivalent_forms_and_rejects_wrong(binary: BinaryCorrectness) -> None:
     completions = ["so \\boxed{\\frac{1}{2}}", "\\boxed{0.5}", "The answer is $1/2$.", "\\boxed{3}", "nothing here"]
     assert binary(prompts=["q"] * 5, completions=completions, answer=["\\frac12"] * 5) == [1.0, 1.0, 1.0, 0.0, 0.0]

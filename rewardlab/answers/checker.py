@@ -12,7 +12,11 @@ of the LaTeX parser and of sympy is spent on fewer kinds (see :func:`_schedule`)
 
 Time is bounded per sample: math-verify's own timeouts run in each worker's main thread, and a
 worker that stays silent past ``timeout`` seconds is killed and replaced (see
-:mod:`rewardlab.answers.pool`).
+:mod:`rewardlab.answers.pool`). Pairs checked in groups (a self-consistency vote) can also share a
+time limit per group. Each worker parses a few representative expressions (:func:`warm_parser`)
+before it takes work, so a cold worker's first parse does not run out of its time limit.
+
+Rewards do not build checkers: they share one per process and setting (:mod:`rewardlab.answers.shared`).
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ import re
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rewardlab.answers.pool import TIMED_OUT, DeadlinePool
+from rewardlab.answers.pool import SKIPPED, TIMED_OUT, DeadlinePool
+from rewardlab.answers.vote import Equivalence
 
 CORRECT, WRONG, BAD_REFERENCE = 1, 0, -1
 
@@ -42,12 +47,6 @@ class Verdict:
 
     correct: bool | None
     timed_out: bool = False
-
-
-def _extraction_config() -> list[Any]:
-    from math_verify import ExprExtractionConfig, LatexExtractionConfig
-
-    return [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
 
 
 def _seconds(timeout: float | None) -> int | None:
@@ -156,6 +155,24 @@ def verify_pairs(_key: object, pairs: Sequence[tuple[str | None, str]], report: 
         report(position, verify_pair(answer, reference, timeout))
 
 
+# What a worker parses before it takes work: an integer, a fraction, a LaTeX expression, a decimal.
+WARM_UP_TEXTS = ("12", "\\frac{3}{4}", "\\sqrt{2}+x^{2}", "0.5")
+_WARM_UP_SECONDS = 30  # math-verify's own alarm; the pool gives a worker's warm-up its warm_limit
+
+
+def warm_parser() -> None:
+    """Parse :data:`WARM_UP_TEXTS` and verify one pair: the LaTeX parser and sympy build their tables here."""
+    from math_verify import verify
+
+    parsed = [parse_once(text, _WARM_UP_SECONDS) for text in WARM_UP_TEXTS]
+    verify(parsed[1], parsed[3], timeout_seconds=_WARM_UP_SECONDS)
+
+
+def _without_spaces(answer: Hashable) -> Hashable:
+    """The form of an answer for voting: its text without whitespace (``1 / 2`` and ``1/2`` are one form)."""
+    return "".join(str(answer).split())
+
+
 _TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z]|\d+|\S")
 # Only the start of a text decides its form (the form only orders work; it never decides a verdict).
 _FORM_CHARS = 256
@@ -219,10 +236,9 @@ def _schedule(todo: Mapping[str, Iterable[str | None]]) -> list[tuple[str | None
     return [(answer, reference) for reference in _linked_order(references, texts) for answer in todo[reference]]
 
 
-def _chunks(pairs: list[tuple[str | None, str]], workers: int) -> list[list[tuple[str | None, str]]]:
-    """Consecutive runs of pairs, about two dozen per worker, at most 16 pairs each."""
-    size = min(16, max(1, -(-len(pairs) // (24 * max(1, workers)))))
-    return [pairs[i : i + size] for i in range(0, len(pairs), size)]
+def _chunk_size(n_pairs: int, workers: int) -> int:
+    """Pairs per task: about two dozen tasks per worker, at most 16 pairs each."""
+    return min(16, max(1, -(-n_pairs // (24 * max(1, workers)))))
 
 
 class AnswerChecker:
@@ -242,47 +258,91 @@ class AnswerChecker:
         self.timeout, self.workers, self.cache_size = timeout, workers, cache_size
         self._cache: OrderedDict[tuple[str, str], Verdict] = OrderedDict()
         self._pool: DeadlinePool | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
-    def check(self, pairs: Sequence[tuple[str | None, str | None]]) -> list[Verdict]:
-        """One verdict per (extracted answer, reference answer) pair."""
-        verdicts: list[Verdict | None] = [None] * len(pairs)
-        todo: dict[str, dict[str, list[int]]] = {}  # reference -> answer -> positions
-        for i, (answer, reference) in enumerate(pairs):
-            if reference is None:
-                verdicts[i] = Verdict(None)
-            elif (answer, reference) in self._cache:
-                verdicts[i] = self._cache[(answer, reference)]
-            else:
-                todo.setdefault(reference, {}).setdefault(answer, []).append(i)
-        if todo:
-            with self._lock:
-                fresh = self._verify(todo)
-            for (answer, reference), verdict in fresh.items():
-                for i in todo[reference][answer]:
+    def check(self, pairs: Sequence[tuple[str | None, str | None]], groups: Sequence[Hashable] | None = None,
+              group_timeout: float | None = None) -> list[Verdict]:
+        """One verdict per (extracted answer, reference answer) pair.
+
+        With ``groups`` (one per pair) and ``group_timeout``, the pairs of a group get that many seconds
+        of verification in all; pairs left when it is spent are wrong and ``timed_out`` (and not
+        remembered, so a later call verifies them).
+        """
+        if groups is not None and len(groups) != len(pairs):
+            raise ValueError(f"{len(groups)} groups for {len(pairs)} pairs; give one group per pair")
+        with self._lock:  # one call at a time, so a pair asked for twice concurrently is verified once
+            verdicts: list[Verdict | None] = [None] * len(pairs)
+            # group -> reference -> answer -> positions; a pair asked for in several groups is verified in the first
+            todo: dict[Hashable, dict[str, dict[str | None, list[int]]]] = {}
+            first_group: dict[tuple[str | None, str], Hashable] = {}
+            for i, (answer, reference) in enumerate(pairs):
+                if reference is None:
+                    verdicts[i] = Verdict(None)
+                elif (answer, reference) in self._cache:
+                    verdicts[i] = self._cache[(answer, reference)]
+                else:
+                    group = first_group.setdefault((answer, reference), None if groups is None else groups[i])
+                    todo.setdefault(group, {}).setdefault(reference, {}).setdefault(answer, []).append(i)
+            fresh = self._verify(todo, group_timeout) if todo else {}
+            for (answer, reference), (verdict, remember) in fresh.items():
+                for i in todo[first_group[(answer, reference)]][reference][answer]:
                     verdicts[i] = verdict
-                self._remember(answer, reference, verdict)
+                if remember:
+                    self._remember(answer, reference, verdict)
         return verdicts  # type: ignore[return-value]
 
-    def _verify(self, todo: dict[str, dict[str, list[int]]]) -> dict[tuple[str, str], Verdict]:
-        pairs = _schedule(todo)
+    def equivalence(self, group_timeout: float | None = None) -> Equivalence:
+        """math-verify's equivalence for :func:`~rewardlab.answers.vote.vote_groups`, deciding pairs by this checker.
+
+        Answers that differ only in whitespace are one form; two plain integers are compared directly;
+        other pairs are verified (the earlier form as the reference), each group's within ``group_timeout``.
+        """
+        def same(pairs: Sequence[tuple[Hashable, Hashable]], groups: Sequence[int]) -> list[bool]:
+            exact = [_exact_verdict(str(a), str(r)) for a, r in pairs]
+            ask = [i for i, e in enumerate(exact) if e is None]
+            verdicts = self.check([(str(pairs[i][0]), str(pairs[i][1])) for i in ask], [groups[i] for i in ask],
+                                  group_timeout)
+            out = [e == CORRECT for e in exact]
+            for i, verdict in zip(ask, verdicts, strict=True):
+                out[i] = verdict.correct is True
+            return out
+
+        return Equivalence(key=_without_spaces, same=same)
+
+    def _verify(self, todo: Mapping[Hashable, Mapping[str, Mapping[str | None, Sequence[int]]]],
+                group_timeout: float | None) -> dict[tuple[str | None, str], tuple[Verdict, bool]]:
+        """``(verdict, remember it)`` per pair of ``todo``; pairs skipped by a spent group budget are not remembered."""
+        scheduled = {group: _schedule(by_reference) for group, by_reference in todo.items()}
+        pairs = [pair for group_pairs in scheduled.values() for pair in group_pairs]
         if self.workers == 0:
-            codes = self._verify_inline(pairs)
+            codes = self._verify_inline(scheduled, group_timeout)
         else:
-            tasks = [(None, chunk) for chunk in _chunks(pairs, self.workers)]
-            codes = [code for task_codes in self._pool_for_use().run(tasks) for code in task_codes]
-        out: dict[tuple[str, str], Verdict] = {}
+            size = _chunk_size(len(pairs), self.workers)
+            tasks = [(group, group_pairs[i : i + size]) for group, group_pairs in scheduled.items()
+                     for i in range(0, len(group_pairs), size)]
+            results = self._pool_for_use().run(tasks, key_budget=group_timeout)
+            codes = [code for task_codes in results for code in task_codes]
+        out: dict[tuple[str | None, str], tuple[Verdict, bool]] = {}
         for pair, code in zip(pairs, codes, strict=True):
-            if code is TIMED_OUT:
-                out[pair] = Verdict(False, timed_out=True)
+            if code is TIMED_OUT or code is SKIPPED:
+                out[pair] = (Verdict(False, timed_out=True), code is TIMED_OUT)
             else:
-                out[pair] = Verdict(None if code == BAD_REFERENCE else code == CORRECT)
+                out[pair] = (Verdict(None if code == BAD_REFERENCE else code == CORRECT), True)
         return out
 
-    def _verify_inline(self, pairs: list[tuple[str | None, str]]) -> list[int]:
+    def _verify_inline(self, scheduled: Mapping[Hashable, list[tuple[str | None, str]]],
+                       group_timeout: float | None) -> list[Any]:
         in_main = threading.current_thread() is threading.main_thread()
         timeout = self.timeout if in_main else None
-        return [verify_pair(answer, reference, timeout) for answer, reference in pairs]
+        codes: list[Any] = []
+        for group_pairs in scheduled.values():
+            started = time.monotonic()
+            for answer, reference in group_pairs:
+                if group_timeout is not None and time.monotonic() - started >= group_timeout:
+                    codes.append(SKIPPED)
+                else:
+                    codes.append(verify_pair(answer, reference, timeout))
+        return codes
 
     def _pool_for_use(self) -> DeadlinePool:
         if self._pool is None:
@@ -290,7 +350,7 @@ class AnswerChecker:
 
             # math-verify's own limits get half each for parse and verify; the pool enforces the whole.
             work = functools.partial(verify_pairs, timeout=self.timeout / 2)
-            self._pool = DeadlinePool(work, n_workers=self.workers, deadline=self.timeout)
+            self._pool = DeadlinePool(work, n_workers=self.workers, deadline=self.timeout, warm=warm_parser)
         return self._pool
 
     def _remember(self, answer: str, reference: str, verdict: Verdict) -> None:

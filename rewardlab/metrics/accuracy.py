@@ -13,6 +13,8 @@ from collections.abc import Hashable, Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from rewardlab.answers.vote import EXACT, Equivalence, Vote, vote_groups
+
 FloatArray = NDArray[np.float64]
 
 
@@ -121,29 +123,26 @@ def mean_pass_at_k(correct_per_group: Sequence[Sequence[bool | None]], k: int) -
     return float(np.mean(estimates))
 
 
-def majority_answer(answers: Sequence[Hashable | None]) -> Hashable | None:
-    """The most frequent non-``None`` answer, ties going to the one seen first; ``None`` if nobody votes."""
-    counts: dict[Hashable, int] = {}
-    for answer in answers:
-        if answer is not None:
-            counts[answer] = counts.get(answer, 0) + 1
-    if not counts:
-        return None
-    best = max(counts.values())
-    return next(answer for answer, count in counts.items() if count == best)  # dicts keep first-seen order
+def majority_answer(answers: Sequence[Hashable | None], equivalence: Equivalence = EXACT) -> Hashable | None:
+    """The first-seen answer of the largest class of equivalent answers, ties going to the class seen first.
+
+    ``None`` answers do not vote; ``None`` when nobody votes. ``equivalence`` defaults to identical
+    answers; pass ``checker.equivalence()`` (:class:`~rewardlab.answers.AnswerChecker`) to vote by
+    math-verify classes, as the self-consistency reward does.
+    """
+    return vote_groups([answers], equivalence)[0].label
 
 
-def _majority_correct(answers: Sequence[Hashable | None], correct: Sequence[bool | None]) -> bool | None:
-    """Whether the majority answer is correct; ``None`` when that cannot be known."""
-    winner = majority_answer(answers)
-    if winner is None:
+def _majority_correct(vote: Vote, correct: Sequence[bool | None]) -> bool | None:
+    """Whether the winning class of ``vote`` is correct; ``None`` when that cannot be known."""
+    if vote.winner is None:
         return False  # no answer at all: the vote fails
-    verdicts = [c for a, c in zip(answers, correct, strict=True) if a == winner and not _missing(c)]
+    verdicts = [c for cls, c in zip(vote.classes, correct, strict=True) if cls == vote.winner and not _missing(c)]
     return any(bool(c) for c in verdicts) if verdicts else None
 
 
 def maj_at_k(answers_per_group: Sequence[Sequence[Hashable | None]],
-             correct_per_group: Sequence[Sequence[bool | None]], k: int) -> float:
+             correct_per_group: Sequence[Sequence[bool | None]], k: int, equivalence: Equivalence = EXACT) -> float:
     """Majority-vote accuracy over the first ``k`` samples of each group (self-consistency, Wang et al. 2023).
 
     .. math:: \\text{maj@}k = \\frac{1}{|G_k|} \\sum_{g \\in G_k}
@@ -151,9 +150,12 @@ def maj_at_k(answers_per_group: Sequence[Sequence[Hashable | None]],
               \\hat a_g = \\arg\\max_a \\sum_{i \\le k} \\mathbb{1}[a_{g,i} = a]
 
     For each group with at least ``k`` samples, take its first ``k`` samples; ``None`` answers do not
-    vote, ties go to the answer that appears first. The group counts as correct when a sample carrying
-    the majority answer is correct, and as wrong when no sample has an answer. A group whose
-    majority-answer samples all have unknown (``None``) correctness is left out.
+    vote, ties go to the class that appears first. Answers vote together when ``equivalence`` says so:
+    identical answers by default, math-verify classes with ``checker.equivalence()`` (then maj@k votes
+    exactly as the self-consistency reward; one vote for all groups, :mod:`rewardlab.answers.vote`).
+    The group counts as correct when a sample of the majority class is correct, and as wrong when no
+    sample has an answer. A group whose majority-class samples all have unknown (``None``) correctness
+    is left out.
 
     Raises:
         ValueError: when the two sequences do not match in shape.
@@ -163,18 +165,16 @@ def maj_at_k(answers_per_group: Sequence[Sequence[Hashable | None]],
     if len(answers_per_group) != len(correct_per_group):
         raise ValueError(f"answers_per_group and correct_per_group must have the same number of groups, "
                          f"got {len(answers_per_group)} and {len(correct_per_group)}")
-    outcomes: list[bool] = []
-    eligible = 0
+    voting: list[int] = []
     for index, (answers, correct) in enumerate(zip(answers_per_group, correct_per_group, strict=True)):
         if len(answers) != len(correct):
             raise ValueError(f"group {index} has {len(answers)} answers but {len(correct)} correct values")
-        if len(answers) < k:
-            continue
-        eligible += 1
-        outcome = _majority_correct(list(answers)[:k], list(correct)[:k])
-        if outcome is not None:
-            outcomes.append(outcome)
-    if not eligible:
+        if len(answers) >= k:
+            voting.append(index)
+    votes = vote_groups([list(answers_per_group[g])[:k] for g in voting], equivalence)
+    outcomes = [outcome for g, vote in zip(voting, votes, strict=True)
+                if (outcome := _majority_correct(vote, list(correct_per_group[g])[:k])) is not None]
+    if not voting:
         raise InsufficientSamplesError(
             f"maj@{k} needs a group with at least {k} samples; the largest has "
             f"{max((len(a) for a in answers_per_group), default=0)}")

@@ -69,11 +69,6 @@ class AbstentionMatcher:
         return text in self._whole or any(p in padded for p in self._padded)
 
 
-def is_abstention(answer: str | None) -> bool:
-    """Whether ``answer`` abstains by the default phrases (see :class:`AbstentionMatcher`)."""
-    return AbstentionMatcher()(answer)
-
-
 @dataclass(frozen=True)
 class TernaryReward(VerifiedReward):
     """Ternary truthfulness reward: r = +1 correct, ``abstain_value`` when abstaining, −1 wrong or no answer.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from rewardlab.answers.checker import AnswerChecker
 from rewardlab.answers.reference import reference_answer
+from rewardlab.answers.vote import vote_groups
 from rewardlab.rewards.base import config_field
 from rewardlab.rewards.verified import VerifiedReward, safe_extract
 from rewardlab.types import RewardResult, RolloutBatch
@@ -68,17 +68,19 @@ def incorrect_labels(sampled_answers: Sequence[Sequence[str | None]], references
                      checker: AnswerChecker | None = None) -> list[str | None]:
     """Wrong labels for the ``incorrect`` reward, one per prompt (``None`` where none exists).
 
-    For each prompt the label is the most common extracted answer among the sampled ones
-    (``Counter.most_common``, as the paper's relabelling script); it is kept only when it is wrong
-    against the reference, and ``None`` otherwise: filter those prompts out of the training set.
+    For each prompt the label is the majority answer among the sampled ones, voted as the
+    self-consistency reward and maj@k vote (:func:`~rewardlab.answers.vote.vote_groups`, math-verify
+    classes, ties to the first seen; the paper's relabelling script counts exact strings); it is kept
+    only when it is wrong against the reference, and ``None`` otherwise: filter those prompts out of
+    the training set. Empty answers do not vote.
     """
     if len(sampled_answers) != len(references):
         raise ValueError(f"{len(sampled_answers)} answer lists for {len(references)} references; give one per prompt")
     own = checker is None
     checker = checker or AnswerChecker(workers=0)
     try:
-        majority = [Counter(a for a in answers if a).most_common(1) for answers in sampled_answers]
-        labels = [m[0][0] if m else None for m in majority]
+        votes = vote_groups([[a or None for a in answers] for answers in sampled_answers], checker.equivalence())
+        labels = [vote.label for vote in votes]
         pairs = [(label, reference_answer(ref)) for label, ref in zip(labels, references, strict=True)]
         verdicts = checker.check(pairs)
         return [label if label is not None and v.correct is False else None

@@ -1,22 +1,29 @@
-"""What the rewards that check answers against labels share: a lazily started checker and its label.
+"""What the rewards that check answers against labels share: the process's checker and the label.
 
-:class:`VerifiedReward` is the base of the self-consistency, Brier and ternary rewards: it holds the
-label column and the checker's time limit and worker count, starts the shared
-:class:`~rewardlab.answers.checker.AnswerChecker` on first use, and stops it in :meth:`close`.
+:class:`VerifiedReward` is the base of the binary, self-consistency, Brier and ternary rewards: it holds
+the label column and the checker's time limit and worker count, leases the process's shared
+:class:`~rewardlab.answers.checker.AnswerChecker` for that setting on first use (so rewards scoring the
+same batch verify each pair once, see :mod:`rewardlab.answers.shared`), and returns the lease in :meth:`close`.
 """
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rewardlab.answers.checker import AnswerChecker, Verdict
 from rewardlab.answers.extraction import Extraction, extract_answer
 from rewardlab.answers.reference import reference_answer
+from rewardlab.answers.shared import acquire_checker, release_checker
 from rewardlab.rewards.base import Reward, config_field
 from rewardlab.types import RolloutBatch
 
 __all__ = ["VerifiedReward", "safe_extract"]
+
+_LEASE = "_checker_lease"
 
 
 def safe_extract(text: str, fallback: bool) -> Extraction | None:
@@ -28,8 +35,17 @@ def safe_extract(text: str, fallback: bool) -> Extraction | None:
 
 
 @dataclass(frozen=True)
+class _Lease:
+    """A reward's lease of the shared checker, valid in the process that took it."""
+
+    pid: int
+    checker: AnswerChecker
+    release: weakref.finalize  # returns the lease once: on close, when the reward is collected, or at exit
+
+
+@dataclass(frozen=True)
 class VerifiedReward(Reward):
-    """A reward that verifies extracted answers with math-verify through one shared checker."""
+    """A reward that verifies extracted answers with math-verify through the process's shared checker."""
 
     answer_column: str = config_field("answer", help="dataset column holding the label to check against")
     timeout: float = config_field(5.0, help="seconds allowed per verification; past it the pair counts as unequal")
@@ -45,22 +61,28 @@ class VerifiedReward(Reward):
 
     @property
     def checker(self) -> AnswerChecker:
-        """The answer checker, started on first use and kept for the reward's lifetime."""
-        checker = self.__dict__.get("_checker")
-        if checker is None:
-            checker = AnswerChecker(timeout=self.timeout, workers=self.workers)
-            object.__setattr__(self, "_checker", checker)
-        return checker
+        """The shared checker for this reward's ``(timeout, workers)``, leased on first use in each process."""
+        lease: _Lease | None = self.__dict__.get(_LEASE)
+        if lease is None or lease.pid != os.getpid():
+            checker = acquire_checker(self.timeout, self.workers)
+            lease = _Lease(os.getpid(), checker, weakref.finalize(self, release_checker, checker))
+            object.__setattr__(self, _LEASE, lease)
+        return lease.checker
 
     def references(self, batch: RolloutBatch) -> list[str | None]:
-        """The label of each sample, reduced to its final answer (``None`` where there is none)."""
+        """The label of each sample, reduced to its final answer (``None`` where it states none)."""
         return [reference_answer(r) for r in batch.column(self.answer_column)]
 
     def verify(self, answers: Sequence[str | None], references: Sequence[str | None]) -> list[Verdict]:
-        """One verdict per (answer, label) pair: ``correct`` is ``None`` where the label is missing or unparseable."""
+        """One verdict per (answer, label) pair: ``correct`` is ``None`` where the label is missing or not an answer."""
         return self.checker.check(list(zip(answers, references, strict=True)))
 
     def close(self) -> None:
-        checker = self.__dict__.pop("_checker", None)
-        if checker is not None:
-            checker.close()
+        """Return the checker's lease (safe to call twice; the reward leases it again if it scores after)."""
+        lease: _Lease | None = self.__dict__.pop(_LEASE, None)
+        if lease is not None and lease.pid == os.getpid():
+            lease.release()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields only: a copy leases its own process's checker when it first scores."""
+        return {k: v for k, v in self.__dict__.items() if k != _LEASE}
