@@ -18,6 +18,7 @@ import pytest
 from rewardlab import RolloutBatch
 from rewardlab.judge import JudgeError, JudgeReward, OpenAIBackend
 from rewardlab.judge.backends import ChatRequest, OpenAIClient, parse_chat_completion
+from rewardlab.judge.backends.openai_compat import redact
 from rewardlab.judge.testing import RecordedRequest, ScriptedReply, ScriptedServer, chat_reply, closed_port, fixed_reply
 
 GOOD = "Specific Criteria: correctness.\nAnalysis: right.\nScore: \\boxed{10}"
@@ -282,6 +283,30 @@ def test_the_api_key_goes_only_in_the_authorization_header(tmp_path: Path, monke
             assert SECRET not in path.read_text(encoding="utf-8")
 
 
+def test_a_server_that_echoes_the_authorization_header_cannot_leak_the_key_into_judge_raw(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGE_TEST_KEY", SECRET)
+
+    def echo_header(request: RecordedRequest) -> ScriptedReply:
+        return chat_reply(f"Score: \\boxed{{7}}\nYou sent: {request.headers['Authorization']}")
+
+    with ScriptedServer(echo_header) as server:
+        reward = http_judge(server.url, tmp_path, api_key_env="JUDGE_TEST_KEY")
+        result = reward.score(batch(2))
+        again = reward.score(batch(2))  # from the cache this time
+    for scored in (result, again):
+        assert scored.scores == (2 / 3, 2 / 3)
+        assert scored.diagnostics["judge_raw"] == (("Score: \\boxed{7}\nYou sent: Bearer [redacted]",),) * 2
+    cached = [path.read_text(encoding="utf-8") for path in tmp_path.rglob("*.json")]
+    assert cached and all(SECRET not in text and "[redacted]" in text for text in cached)
+
+
+def test_the_key_is_scrubbed_as_written_and_as_json_escapes_it() -> None:
+    key = "sk-a/b\\c"
+    assert redact(f"raw {key}, escaped {json.dumps(key)[1:-1]}", key) == "raw [redacted], escaped [redacted]"
+    assert redact("no key here", "") == "no key here"
+
+
 def test_the_api_key_never_appears_in_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUDGE_TEST_KEY", SECRET)
     leaky = ScriptedServer(lambda request: ScriptedReply(status=401, body=f"invalid key {SECRET}".encode()))
@@ -314,3 +339,47 @@ def test_health_is_served_for_readiness_checks() -> None:
     with ScriptedServer(fixed_reply(GOOD)) as server, urllib.request.urlopen(
             f"http://127.0.0.1:{server.port}/health", timeout=5) as response:
         assert json.loads(response.read()) == {"status": "ok"}
+
+
+# --- text a strict server refuses -----------------------------------------------------------------------------
+
+LONE = "\ud800"  # half of a UTF-16 pair: a Python string may hold it, UTF-8 cannot encode it
+
+
+def strict_server(request: RecordedRequest) -> ScriptedReply:
+    """A server whose JSON parser refuses lone surrogates (serde, jiter): a 400 the client does not retry."""
+    contents = [m["content"] for m in json.loads(request.body.decode("utf-8"))["messages"]]
+    try:
+        for content in contents:
+            content.encode("utf-8")
+    except UnicodeEncodeError:
+        return ScriptedReply(status=400, body={"error": "lone leading surrogate in hex escape"})
+    return chat_reply("Score: \\boxed{7}\nVerdict: [[A]]")
+
+
+@pytest.mark.parametrize("mode", ["pointwise", "pairwise"])
+def test_a_lone_surrogate_in_a_prompt_or_completion_fails_no_batch(mode: str, tmp_path: Path) -> None:
+    texts = RolloutBatch(prompts=(f"What is 6 * 7? {LONE}",) + ("What is 6 * 7?",) * 2,
+                         completions=(f"\\boxed{{42}} {LONE}", "\\boxed{41}", "cut emoji \ud83d"),
+                         answers=("42",) * 3, group_ids=(0, 0, 0))
+    with ScriptedServer(strict_server) as server:
+        reward = JudgeReward(backend=OpenAIBackend(model="m", base_url=server.url, retries=0), mode=mode,
+                             cache_dir=str(tmp_path))
+        result = reward.score(texts)
+        sent = [m["content"] for r in server.requests for m in r.json()["messages"]]
+    assert all(score is not None for score in result.scores)
+    assert any("\ufffd" in content for content in sent)  # the lone halves arrive as U+FFFD
+
+
+def test_a_reply_holding_a_lone_surrogate_is_kept_well_formed_and_cached(tmp_path: Path) -> None:
+    body = b'{"choices": [{"message": {"role": "assistant", "content": "Score: \\\\boxed{7} \\ud800"}}]}'
+    with ScriptedServer(lambda request: ScriptedReply(body=body)) as server:
+        reward = http_judge(server.url, tmp_path)
+        result = reward.score(batch(1))
+    assert result.scores == (2 / 3,)
+    assert result.diagnostics["judge_raw"] == (("Score: \\boxed{7} \ufffd",),)
+    assert http_judge(closed_url(), tmp_path).score(batch(1)).diagnostics == result.diagnostics  # cached
+
+
+def closed_url() -> str:
+    return f"http://127.0.0.1:{closed_port()}/v1"

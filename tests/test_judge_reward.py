@@ -14,6 +14,7 @@ from rewardlab import RolloutBatch, build_reward
 from rewardlab.cli.main import main
 from rewardlab.data.rollouts import write_rollouts
 from rewardlab.judge import ChatRequest, EchoBackend, JudgeError, JudgeReward, OpenAIBackend
+from rewardlab.judge.cache import cache_key
 from rewardlab.judge.testing import FunctionBackend, ScriptedServer, chat_reply
 from rewardlab.registry import ConfigError
 
@@ -160,6 +161,28 @@ def test_an_unreadable_pairwise_verdict_gives_no_vote() -> None:
     assert result.scores == (None, None)
     assert result.diagnostics["judge_votes"][0] == (None, None)
     assert result.diagnostics["judge_raw"][0] == ("hmm", "hmm")
+
+
+# --- malformed text -------------------------------------------------------------------------------------------
+
+LONE = "\ud800"  # half of a UTF-16 pair: a Python string may hold it, UTF-8 cannot encode it
+
+
+@pytest.mark.parametrize("mode", ["pointwise", "pairwise"])
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_lone_surrogate_in_any_text_fails_no_batch(mode: str, cached: bool, tmp_path: Path) -> None:
+    texts = RolloutBatch(prompts=(f"Problem {LONE}", "Problem", "Problem"), group_ids=(0, 0, 0),
+                         completions=(f"\\boxed{{42}} {LONE}", "\\boxed{41}", "cut emoji \ud83d"), answers=("42",) * 3)
+    reward = JudgeReward(backend=EchoBackend(), mode=mode, cache_dir=str(tmp_path) if cached else None)
+    result = reward.score(texts)
+    assert all(score is not None for score in result.scores)
+    assert reward.score(texts) == result  # deterministic, and read back from the cache when there is one
+
+
+def test_lone_surrogates_keep_requests_apart_in_the_cache_key() -> None:
+    keys = {cache_key({"type": "echo"}, ChatRequest(messages=(("user", text),))) for text in
+            (LONE, "\udfff", "\ufffd", "")}
+    assert len(keys) == 4
 
 
 # --- templates ------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewardlab.judge.backends.base import ChatRequest, Completion
+from rewardlab.judge.backends.base import ChatRequest, Completion, utf8
 
 _VERSION = 1
 
@@ -34,7 +34,7 @@ def cache_key(identity: Mapping[str, Any], request: ChatRequest) -> str:
     material = {"version": _VERSION, "backend": dict(identity), "messages": [list(m) for m in request.messages],
                 "sampling": request.sampling.as_dict()}
     text = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(utf8(text)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class DiskCache:
         handle, temporary = tempfile.mkstemp(prefix=f".{key[:8]}-", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(record, stream, ensure_ascii=False)
+                json.dump(record, stream)  # ASCII with \u escapes: a reply holding a lone surrogate is stored too
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):

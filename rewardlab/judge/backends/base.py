@@ -10,6 +10,7 @@ closes it with the reward.
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,25 @@ Messages = tuple[tuple[str, str], ...]
 
 OnDone = Callable[[int, "Completion"], None]
 """Called with ``(position in the request list, completion)`` as each request finishes."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8 bytes for hashing, lone surrogates kept as their own bytes (``surrogatepass``).
+
+    A Python string may hold a lone surrogate (``"\\ud800"``: half of a UTF-16 pair, e.g. from text
+    cut in the middle of an emoji), which plain UTF-8 refuses to encode.
+    """
+    return text.encode("utf-8", "surrogatepass")
+
+
+def well_formed(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (a complete pair becomes its character):
+    what a server's JSON parser or a tokenizer accepts."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 class JudgeError(RuntimeError):
@@ -54,8 +74,9 @@ class ChatRequest:
     sampling: Sampling = Sampling()
 
     def message_dicts(self) -> list[dict[str, str]]:
-        """The messages as OpenAI-style ``{"role": ..., "content": ...}`` mappings."""
-        return [{"role": role, "content": content} for role, content in self.messages]
+        """The messages as OpenAI-style ``{"role": ..., "content": ...}`` mappings, as a model receives
+        them: lone surrogates replaced (:func:`well_formed`), so one malformed response cannot fail a batch."""
+        return [{"role": role, "content": well_formed(content)} for role, content in self.messages]
 
 
 @dataclass(frozen=True)

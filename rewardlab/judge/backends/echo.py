@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rewardlab.configurable import config_field
-from rewardlab.judge.backends.base import ChatRequest, Completion, JudgeBackend, JudgeClient, OnDone
+from rewardlab.judge.backends.base import ChatRequest, Completion, JudgeBackend, JudgeClient, OnDone, utf8
 
 
 def echo_reply(request: ChatRequest) -> str:
     """The echo backend's reply to ``request``: score ``1 + d mod 10`` and verdict A/B from digest ``d``."""
     payload = json.dumps([request.messages, request.sampling.as_dict()], ensure_ascii=False)
-    digest = int(hashlib.sha256(payload.encode("utf-8")).hexdigest(), 16)
+    digest = int(hashlib.sha256(utf8(payload)).hexdigest(), 16)
     return ("Echo judge (offline: a digest of the request, not a judgement).\n"
             f"Score: \\boxed{{{1 + digest % 10}}}\nVerdict: [[{'AB'[(digest >> 8) % 2]}]]")
 

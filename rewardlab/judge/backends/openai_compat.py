@@ -11,9 +11,13 @@ for good raises :class:`~rewardlab.judge.backends.base.JudgeError` naming the en
 failure, and the requests still queued are cancelled: a judge that cannot answer never scores.
 
 Secrets. The API key is read from the environment variable named by ``api_key_env`` at each
-request and sent only in the ``Authorization`` header. It is never stored on an object, and it is
-removed from every error and log message (a server that echoes it back cannot leak it either).
-No key (variable unset or empty) sends no ``Authorization`` header, as local servers expect.
+request and sent only in the ``Authorization`` header. It is never stored on an object, and
+:func:`redact` removes it from every error, every log message and every reply text (so a server that
+echoes the header cannot leak it into ``judge_raw`` or the cache). No key (variable unset or empty)
+sends no ``Authorization`` header, as local servers expect.
+
+Text. Message contents are sent well-formed (a lone surrogate becomes U+FFFD, see
+:meth:`~rewardlab.judge.backends.base.ChatRequest.message_dicts`), and so are reply texts.
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rewardlab.configurable import config_field
-from rewardlab.judge.backends.base import ChatRequest, Completion, JudgeBackend, JudgeClient, JudgeError, OnDone
+from rewardlab.judge.backends.base import (
+    ChatRequest,
+    Completion,
+    JudgeBackend,
+    JudgeClient,
+    JudgeError,
+    OnDone,
+    well_formed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +113,16 @@ class _Failure(Exception):
         self.wait_s = wait_s
 
 
+def redact(text: str, secret: str) -> str:
+    """``text`` with ``secret`` (as written, and as JSON escapes it) replaced by ``[redacted]``; the one
+    scrub of the API key, applied to errors, log messages and replies alike."""
+    if not secret:
+        return text
+    for spelling in {secret, json.dumps(secret)[1:-1]}:
+        text = text.replace(spelling, "[redacted]")
+    return text
+
+
 def _snippet(data: bytes | str) -> str:
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     return repr(text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else ""))
@@ -140,7 +162,8 @@ def parse_chat_completion(data: bytes) -> Completion:
     if not isinstance(message, dict) or not isinstance(message.get("content", ""), (str, type(None))):
         raise ValueError(f"reply is not a chat completion (no choices[0].message.content): {_snippet(data)}")
     usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-    return Completion(text=message.get("content") or "", prompt_tokens=_optional_int(usage.get("prompt_tokens")),
+    return Completion(text=well_formed(message.get("content") or ""),
+                      prompt_tokens=_optional_int(usage.get("prompt_tokens")),
                       completion_tokens=_optional_int(usage.get("completion_tokens")))
 
 
@@ -191,7 +214,7 @@ class OpenAIClient(JudgeClient):
             except _Failure as exc:
                 failure = exc
             else:
-                return Completion(text=completion.text, prompt_tokens=completion.prompt_tokens,
+                return Completion(text=self._redact(completion.text), prompt_tokens=completion.prompt_tokens,
                                   completion_tokens=completion.completion_tokens,
                                   seconds=time.perf_counter() - started)
             # Outside the except block, so the JudgeError carries no context that could hold the server's words.
@@ -206,16 +229,18 @@ class OpenAIClient(JudgeClient):
             time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _key(self) -> str:
+        return os.environ.get(self.config.api_key_env, "").strip()
+
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        key = os.environ.get(self.config.api_key_env, "").strip()
+        key = self._key()
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
     def _redact(self, text: str) -> str:
-        key = os.environ.get(self.config.api_key_env, "").strip()
-        return text.replace(key, "[redacted]") if key else text
+        return redact(text, self._key())
 
     def _post(self, body: bytes) -> Completion:
         request = urllib.request.Request(self.config.endpoint, data=body, headers=self._headers(), method="POST")
