@@ -177,10 +177,6 @@ class RewardResult:
         nested = [v for k, v in self.diagnostics.items() if k.endswith(f"/{key}")]
         return nested[0] if len(nested) == 1 else None
 
-    def as_floats(self) -> list[float]:
-        """Scores with ``None`` as NaN, as TRL and numpy expect."""
-        return [math.nan if s is None else s for s in self.scores]
-
 
 def gold_correct(result: RewardResult) -> tuple[bool | None, ...]:
     """Per-sample correctness from a gold reward's result: the one place "gold correct" is derived.

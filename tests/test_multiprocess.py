@@ -45,6 +45,5 @@ def test_two_process_run_trains_with_whole_groups_and_writes_metrics(tmp_path: P
 def test_two_process_run_that_would_split_groups_is_refused(tmp_path: Path) -> None:
     done = _launch(_config(tmp_path / "run", per_device=2), tmp_path)
     assert done.returncode != 0
-    # TRL refuses it first on the CPU (where it sizes the batch for one process); rewardlab's own check,
-    # `check_group_integrity`, covers the layouts TRL accepts (tested in test_trainer.py).
-    assert "rewardlab train: error:" in done.stderr and "num_generations (4)" in done.stderr
+    # The config loader refuses it before anything is built (`check_group_layout`, tested in test_trainer.py).
+    assert "rewardlab train: error:" in done.stderr and "not a multiple of num_generations = 4" in done.stderr

@@ -60,8 +60,6 @@ def test_trl_private_methods_rewardlab_overrides_keep_their_signatures() -> None
     assert list(inspect.signature(GRPOTrainer._calculate_rewards).parameters) == [
         "self", "inputs", "prompts", "completions", "completion_ids_list"]
     assert list(inspect.signature(GRPOTrainer._generate_and_score_completions).parameters) == ["self", "inputs"]
-    assert list(inspect.signature(GRPOTrainer.training_step).parameters) == [
-        "self", "model", "inputs", "num_items_in_batch"]
     assert "_metrics" in inspect.getsource(GRPOTrainer.__init__) and "_logs" in inspect.getsource(GRPOTrainer.__init__)
 
 
@@ -87,16 +85,55 @@ def test_nonfinite_scores_become_no_signal() -> None:
 
 
 def test_a_configuration_that_splits_groups_across_processes_is_refused() -> None:
-    from types import SimpleNamespace
-
-    from rewardlab.training.trainer import check_group_integrity
+    from rewardlab.training.config import check_group_layout
 
     # Two processes × 2 completions = 4 = one group of 4 per generation batch, split in halves.
-    split = SimpleNamespace(per_device_train_batch_size=2, steps_per_generation=1, num_generations=4)
     with pytest.raises(ValueError, match=r"2 × 1 = 2 completions .* not a multiple of num_generations = 4"):
-        check_group_integrity(split, num_processes=2)
-    check_group_integrity(SimpleNamespace(per_device_train_batch_size=4, steps_per_generation=2, num_generations=8),
-                          num_processes=2)
+        check_group_layout(2, 1, 4)
+    check_group_layout(4, 2, 8)
+
+
+@pytest.mark.slow
+def test_trl_scores_each_batch_once_through_calculate_rewards_before_its_advantages(tmp_path: Path) -> None:
+    """The call order the trainer's contract with TRL rests on (see rewardlab.training.trainer)."""
+    from rewardlab.training.trainer import GRPOTrainer
+
+    calls: list[str] = []
+
+    class Recording(GRPOTrainer):
+        def _generate_and_score_completions(self, inputs):
+            calls.append("batch")
+            output = super()._generate_and_score_completions(inputs)
+            calls.append("advantages")
+            return output
+
+        def _calculate_rewards(self, *args):
+            calls.append("rewards")
+            return super()._calculate_rewards(*args)
+
+    trainer = _trainer(tmp_path, build_reward({"type": "random", "seed": 0}))
+    trainer.__class__ = Recording
+    trainer.train()
+    assert calls == ["batch", "rewards", "advantages"] * 2, calls
+
+
+def test_a_batch_trl_did_not_score_through_calculate_rewards_never_trains(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+    import trl
+
+    from rewardlab.training.trainer import StaleBatchError
+
+    trainer = _trainer(tmp_path, build_reward({"type": "random", "seed": 0}))
+    # A TRL whose rollout pass no longer asks _calculate_rewards for this batch's rewards.
+    monkeypatch.setattr(trl.GRPOTrainer, "_generate_and_score_completions",
+                        lambda self, inputs: {"advantages": torch.zeros(len(inputs))})
+    inputs = [{"prompt": "Q: 1+1=", "answer": "2"}] * 8
+    with pytest.raises(StaleBatchError, match="without scoring this batch"):
+        trainer._generate_and_score_completions(inputs)
+    trainer._scored = (object(), torch.ones(8))  # the rewards of an earlier batch, still held
+    with pytest.raises(StaleBatchError):
+        trainer._generate_and_score_completions(inputs)
 
 
 # Every built-in transform; those with required fields get them.
@@ -196,6 +233,10 @@ def test_train_command_resumes_after_an_interruption(tmp_path: Path, monkeypatch
     assert steps_before == [1, 2, 3]  # every finished step was written before the interruption
     summary = run_module.train(load_config(values))
     assert summary["steps"] == 4 and summary["resumed_from"].endswith("checkpoint-2")
+    records = read_metrics(tmp_path / "run" / "metrics.jsonl")
+    assert [r["step"] for r in records if "loss" in r] == [1, 2, 3, 4]  # step 3, after the checkpoint, once
+    assert [r["step"] for r in records if "resumed_from" in r] == [2]
+    assert summary["heldout_before"] is not None and "greedy_accuracy" in summary["heldout_before"]
     assert (tmp_path / "run" / "final" / "config.json").is_file()
     assert (tmp_path / "run" / "config.yaml").is_file()
     assert summary["heldout_after"]["greedy_accuracy"] >= 0.0

@@ -68,36 +68,6 @@ def yaml_files(paths: Sequence[str]) -> list[Path]:
     return files
 
 
-def _grpo_default(name: str) -> Any:
-    import dataclasses
-
-    from trl import GRPOConfig
-
-    return next(f.default for f in dataclasses.fields(GRPOConfig) if f.name == name)
-
-
-def check_group_layout(trl: dict[str, Any], one_update_per_batch: bool = False) -> None:
-    """What the trainer refuses at start-up, checked without a GPU: each process must hold whole groups.
-
-    A process generates ``per_device_train_batch_size × steps_per_generation`` completions per generation
-    batch (``steps_per_generation`` defaults to ``gradient_accumulation_steps``); that must be a multiple of
-    ``num_generations`` whatever the number of processes.
-    """
-    def value(name: str) -> Any:
-        found = trl.get(name)
-        return _grpo_default(name) if found is None else found
-
-    per_device, generations = value("per_device_train_batch_size"), value("num_generations")
-    accumulation = value("gradient_accumulation_steps")
-    steps = accumulation if one_update_per_batch or trl.get("steps_per_generation") is None \
-        else trl["steps_per_generation"]
-    if (per_device * steps) % generations:
-        raise ConfigError(
-            f"trl: per_device_train_batch_size × steps_per_generation = {per_device} × {steps} = "
-            f"{per_device * steps} completions per process is not a multiple of num_generations = {generations}, "
-            f"so a prompt's group would be split across processes; the trainer refuses it")
-
-
 def validate_file(path: Path) -> str:
     """Load ``path`` with the loader its location calls for; a short description, or an exception."""
     text = path.read_text()
@@ -113,13 +83,12 @@ def validate_file(path: Path) -> str:
     from rewardlab.training.config import load_config
 
     try:
-        config = load_config(path)
+        load_config(path)
     except ConfigError as exc:
         if {"organisms", "rewards"} & set(values):
             raise ConfigError(f"{exc} (read as a training config: bench grids must lie in a folder named "
                               f"'{BENCH_FOLDER}/')") from exc
         raise
-    check_group_layout(config.trl, config.clipping.one_update_per_batch)
     return "training config"
 
 

@@ -35,6 +35,9 @@ from rewardlab.registry import ConfigError, build_dataclass, suggest
 # Values a large epsilon takes to switch clipping off while keeping several updates per batch.
 UNCLIPPED_EPSILON = 1.0e6
 
+# The data name of a run whose prompts its caller supplies (the bench's cells): no file or generator to build.
+SUPPLIED_DATA = "supplied"
+
 # Accepted model dtypes: "auto" reads the checkpoint's config.json (transformers' own default).
 ModelDtype = Literal["auto", "float32", "bfloat16", "float16"]
 MODEL_DTYPES: tuple[str, ...] = typing.get_args(ModelDtype)
@@ -60,7 +63,9 @@ class ModelConfig:
 class DataConfig:
     """Which prompts to train on."""
 
-    name: str = config_field("arithmetic", help="'arithmetic' (synthetic), or math500, aime24, amc23, gsm8k")
+    name: str = config_field(
+        "arithmetic", help=f"'arithmetic' (synthetic), or math500, aime24, amc23, gsm8k; '{SUPPLIED_DATA}' when the "
+        "caller passes the prompts (bench cells)")
     path: str | None = config_field(None, help="local file or folder, or hub id (default: the data folder)")
     split: str = config_field("train", help="split to load (the evaluation sets only have 'test')")
     limit: int | None = config_field(None, help="use only the first N rows")
@@ -134,6 +139,7 @@ class TrainConfig:
         "raise", help="'raise': stop naming the failing sample; 'none': score its group as no signal")
     clipping: ClippingConfig = config_field(default_factory=ClippingConfig, help="clipping-bias knobs")
     trl: dict[str, Any] = config_field(default_factory=dict, help="fields passed to trl.GRPOConfig as they are")
+    save_final: bool = config_field(True, help="write the trained model to final/ in the run folder")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reward", build_reward(self.reward))
@@ -143,16 +149,62 @@ class TrainConfig:
         clash = {"epsilon", "epsilon_high"} & set(self.trl)
         if clash:
             raise ValueError(f"set {sorted(clash)} in the clipping: section, not under trl:")
+        layout = self.layout()
+        check_group_layout(layout["per_device_train_batch_size"], layout["steps_per_generation"],
+                           layout["num_generations"], where="trl: ")
+
+    def layout(self) -> dict[str, int]:
+        """The batch layout TRL will use: per-process batch, steps per generation, group size, passes.
+
+        TRL's defaults fill what the ``trl:`` section leaves out; ``steps_per_generation`` defaults to
+        ``gradient_accumulation_steps``, and ``clipping.one_update_per_batch`` forces it there.
+        """
+        def value(name: str) -> Any:
+            return self.trl[name] if self.trl.get(name) is not None else grpo_default(name)
+
+        accumulation = value("gradient_accumulation_steps")
+        steps = accumulation if self.clipping.one_update_per_batch or self.trl.get("steps_per_generation") is None \
+            else self.trl["steps_per_generation"]
+        return {"per_device_train_batch_size": value("per_device_train_batch_size"), "steps_per_generation": steps,
+                "num_generations": value("num_generations"),
+                "num_iterations": 1 if self.clipping.one_update_per_batch else value("num_iterations")}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :func:`load_config` reads back into an equal config."""
         return encode_fields(self)
 
 
-def _check_trl_fields(values: dict[str, Any]) -> None:
+def check_group_layout(per_device_train_batch_size: int, steps_per_generation: int, num_generations: int, *,
+                       where: str = "") -> None:
+    """Refuse a batch layout in which a process would hold part of a prompt's group.
+
+    Each process generates ``per_device_train_batch_size × steps_per_generation`` completions per
+    generation batch; group rewards (self-consistency, tournaments) and group advantages need every
+    group whole there, whatever the number of processes. The one check of the layout: the config
+    loader, ``rewardlab validate``, the bench and the trainer all call it.
+    """
+    local = per_device_train_batch_size * steps_per_generation
+    if local % num_generations:
+        raise ConfigError(
+            f"{where}per_device_train_batch_size × steps_per_generation = {per_device_train_batch_size} × "
+            f"{steps_per_generation} = {local} completions per process is not a multiple of num_generations = "
+            f"{num_generations}, so a prompt's group would be split across processes. Make it a multiple, e.g. "
+            f"per_device_train_batch_size: {num_generations}")
+
+
+def _grpo_fields() -> dict[str, Any]:
     from trl import GRPOConfig
 
-    known = {f.name for f in dataclasses.fields(GRPOConfig)}
+    return {f.name: f for f in dataclasses.fields(GRPOConfig)}
+
+
+def grpo_default(name: str) -> Any:
+    """TRL's default for a ``GRPOConfig`` field."""
+    return _grpo_fields()[name].default
+
+
+def _check_trl_fields(values: dict[str, Any]) -> None:
+    known = set(_grpo_fields())
     for key in values:
         if key not in known:
             raise ValueError(f"trl.{key} is not a GRPOConfig field; {suggest(key, known)}"

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewardlab.training.config import DataConfig, ModelConfig, TrainConfig, dump_config
+from rewardlab.training.config import SUPPLIED_DATA, DataConfig, ModelConfig, TrainConfig, dump_config
 
 
 def build_model(config: ModelConfig) -> tuple[Any, Any]:
@@ -41,6 +43,9 @@ def build_model(config: ModelConfig) -> tuple[Any, Any]:
 
 def build_dataset(config: DataConfig, *, chat: bool = False) -> Any:
     """The training prompts as a ``datasets.Dataset`` with ``prompt`` and ``answer`` columns."""
+    if config.name == SUPPLIED_DATA:
+        raise ValueError(f"data.name {SUPPLIED_DATA!r} means the caller passes the prompts (as the bench does); "
+                         "to train from a config, name a set: arithmetic, math500, aime24, amc23 or gsm8k")
     if config.name == "arithmetic":
         from rewardlab.data.synthetic import arithmetic_problems
 
@@ -77,14 +82,34 @@ def grpo_args(config: TrainConfig, run_dir: Path) -> Any:
     return GRPOConfig(**values)
 
 
-def train(config: TrainConfig, *, resume: bool = True) -> dict[str, Any]:
-    """Train (or resume) the run described by ``config``; returns the summary it writes."""
-    from transformers import TrainerCallback
+@dataclass(frozen=True)
+class Supplied:
+    """Parts of a run that its caller builds instead of the config: the bench passes an organism, the
+    problems it generated (``data.name: supplied``) and its own measurement of the policy.
+
+    ``measure(model, tokenizer, final)`` is called every ``heldout.every`` steps (``final`` false) and
+    before and after training (``final`` true; before only with ``measure_before``).
+    """
+
+    model: Any = None
+    tokenizer: Any = None
+    dataset: Any = None
+    measure: Callable[[Any, Any, bool], dict[str, float]] | None = None
+    measure_before: bool = True
+    quiet: bool = False
+
+
+def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None = None) -> dict[str, Any]:
+    """Train (or resume) the run described by ``config``; returns the summary it writes.
+
+    The one run builder: ``rewardlab train`` and every bench cell go through it.
+    """
+    from transformers import PrinterCallback, TrainerCallback
     from transformers.trainer_utils import get_last_checkpoint
 
-    from rewardlab.training.heldout import evaluate_heldout
     from rewardlab.training.trainer import GRPOTrainer
 
+    supplied = supplied or Supplied()
     run_dir = Path(config.run_dir)
     summary_path = run_dir / "summary.json"
     if resume and summary_path.is_file():
@@ -92,44 +117,81 @@ def train(config: TrainConfig, *, resume: bool = True) -> dict[str, Any]:
     run_dir.mkdir(parents=True, exist_ok=True)
     dump_config(config, run_dir / "config.yaml")
     started = time.perf_counter()
-    model, tokenizer = build_model(config.model)
+    model, tokenizer = (supplied.model, supplied.tokenizer) if supplied.model is not None \
+        else build_model(config.model)
     chat = config.model.name != "tiny" and getattr(tokenizer, "chat_template", None) is not None
-    dataset = build_dataset(config.data, chat=chat)
-    heldout_rows = _heldout_rows(config, chat)
+    dataset = supplied.dataset if supplied.dataset is not None else build_dataset(config.data, chat=chat)
+    measure = supplied.measure or _heldout_measure(config, tokenizer, chat)
     args = grpo_args(config, run_dir)
     trainer = GRPOTrainer(model=model, reward=config.reward, args=args, advantage=config.advantage,
                           gold=config.gold, on_reward_error=config.on_reward_error, train_dataset=dataset,
                           processing_class=tokenizer, metrics_path=run_dir / "metrics.jsonl")
 
-    def heldout() -> dict[str, float]:
-        if config.gold is None:
-            return {}
-        h = config.heldout
-        return evaluate_heldout(trainer.model, tokenizer, heldout_rows["prompt"], heldout_rows["answer"],
-                                config.gold, k=h.k, max_new_tokens=h.max_new_tokens, temperature=h.temperature)
-
     class HeldOut(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if config.heldout.every and state.global_step % config.heldout.every == 0:
-                trainer.log({f"heldout/{k}": v for k, v in heldout().items()})
+                trainer.log({f"heldout/{k}": v for k, v in measure(trainer.model, tokenizer, False).items()})
 
     trainer.add_callback(HeldOut())
+    if supplied.quiet:
+        trainer.remove_callback(PrinterCallback)
     checkpoint = get_last_checkpoint(args.output_dir) if resume and Path(args.output_dir).is_dir() else None
-    before = heldout() if checkpoint is None else None
+    _keep_metrics_until(run_dir / "metrics.jsonl", _checkpoint_step(checkpoint))
+    before_path = run_dir / "heldout_before.json"
+    if checkpoint is not None and before_path.is_file():
+        before = json.loads(before_path.read_text())
+    else:
+        before = measure(trainer.model, tokenizer, True) if supplied.measure_before else None
+        before_path.write_text(json.dumps(before))
+    if checkpoint is not None and trainer.metrics_writer is not None:
+        trainer.metrics_writer.write(_checkpoint_step(checkpoint), {"resumed_from": checkpoint})
     try:
         trainer.train(resume_from_checkpoint=checkpoint)
-        after = heldout()
-        trainer.save_model(str(run_dir / "final"))
+        after = measure(trainer.model, tokenizer, True)
+        if config.save_final:
+            trainer.save_model(str(run_dir / "final"))
     finally:
         config.reward.close()
         if config.gold is not None:
             config.gold.close()
     summary = {"steps": trainer.state.global_step, "seconds": round(time.perf_counter() - started, 2),
                "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after,
-               "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()}}
+               "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
+               "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()}}
     if trainer.accelerator.is_main_process:
         summary_path.write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _checkpoint_step(checkpoint: str | None) -> int:
+    """The optimiser step a TRL checkpoint folder (``checkpoint-N``) was written at; 0 for none."""
+    return int(Path(checkpoint).name.rpartition("-")[2]) if checkpoint else 0
+
+
+def _keep_metrics_until(path: Path, step: int) -> None:
+    """Drop the records a restarted run will write again: all of them from a fresh start, and those
+    after the checkpoint's step when resuming, so that ``metrics.jsonl`` holds each step once."""
+    if not path.is_file():
+        return
+    lines = path.read_text().splitlines() if step else []
+    kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
+    path.write_text("".join(line + "\n" for line in kept))
+
+
+def _heldout_measure(config: TrainConfig, tokenizer: Any, chat: bool) -> Callable[[Any, Any, bool], dict[str, float]]:
+    """The default measurement: :func:`evaluate_heldout` with the gold reward on held-out problems."""
+    from rewardlab.training.heldout import evaluate_heldout
+
+    if config.gold is None:
+        return lambda model, tokenizer, final: {}
+    rows = _heldout_rows(config, chat)
+    h = config.heldout
+
+    def measure(model: Any, tokenizer: Any, final: bool) -> dict[str, float]:
+        return evaluate_heldout(model, tokenizer, rows["prompt"], rows["answer"], config.gold, k=h.k,
+                                max_new_tokens=h.max_new_tokens, temperature=h.temperature)
+
+    return measure
 
 
 def _heldout_rows(config: TrainConfig, chat: bool) -> dict[str, list[Any]]:
