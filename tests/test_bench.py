@@ -14,8 +14,8 @@ from rewardlab.registry import ConfigError
 ONE_CELL = {
     "organisms": ["qwen_math_like"], "organism_steps": 40, "seeds": [0],
     "rewards": [{"name": "random", "reward": {"type": "random", "p": 0.5}}],
-    "rl": {"steps": 2, "prompts_per_step": 4, "num_generations": 4, "updates_per_batch": 2,
-           "max_completion_length": 24},
+    "train": {"trl": {"max_steps": 2, "per_device_train_batch_size": 8, "steps_per_generation": 2,
+                      "num_generations": 4, "max_completion_length": 24}},
     "eval": {"n": 8, "k": 2, "every": 1},
 }
 
@@ -33,28 +33,61 @@ def test_bench_config_errors_name_the_choices() -> None:
         load_bench_config({"reward": []})
 
 
+def _with_trl(**fields: object) -> dict:
+    return {**ONE_CELL, "train": {**ONE_CELL["train"], "trl": {**ONE_CELL["train"]["trl"], **fields}}}
+
+
 def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: Path) -> None:
-    from rewardlab.bench.runner import _training_args
+    from rewardlab.training.run import grpo_args
+
+    def args_of(grid):
+        cell = grid.cells()[0]
+        return grpo_args(grid.train_config(cell, subject="tiny"), tmp_path)
 
     once = load_bench_config(ONE_CELL)
-    twice = load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "epochs_per_batch": 2}})
-    explicit_once = load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "epochs_per_batch": 1}})
+    twice, explicit_once = load_bench_config(_with_trl(num_iterations=2)), load_bench_config(_with_trl(num_iterations=1))
     assert once.cells()[0]["id"] == explicit_once.cells()[0]["id"] != twice.cells()[0]["id"]
     assert once.cells()[0]["id"].endswith("-s0-d15fe5167f")  # the key it had before the setting existed
-    args = _training_args(twice, twice.cells()[0], tmp_path)
-    assert (args.num_iterations, args.steps_per_generation) == (2, 2)
-    with pytest.raises(ValueError, match="epochs_per_batch must be >= 1"):
-        load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "epochs_per_batch": 0}})
-    narrow = {e: load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "clip_epsilon": e}}) for e in (0.2, 0.05)}
+    assert (args_of(twice).num_iterations, args_of(twice).steps_per_generation) == (2, 2)
+    narrow = {e: load_bench_config({**ONE_CELL, "train": {**ONE_CELL["train"], "clipping": {"epsilon": e}}})
+              for e in (0.2, 0.05)}
     assert narrow[0.2].cells()[0]["id"] == once.cells()[0]["id"] != narrow[0.05].cells()[0]["id"]
-    args = _training_args(narrow[0.05], narrow[0.05].cells()[0], tmp_path)
-    assert (args.epsilon, args.epsilon_high) == (0.05, 0.05)
-    with pytest.raises(ValueError, match=r"clip_epsilon must be in \(0, 1\)"):
-        load_bench_config({**ONE_CELL, "rl": {**ONE_CELL["rl"], "clip_epsilon": 0.0}})
+    assert (args_of(narrow[0.05]).epsilon, args_of(narrow[0.05]).epsilon_high) == (0.05, 0.05)
+    with pytest.raises(ConfigError, match="epsilon and epsilon_high must be > 0"):
+        load_bench_config({**ONE_CELL, "train": {**ONE_CELL["train"], "clipping": {"epsilon": 0.0}}})
     at = {t: load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "temperature": t}}) for t in (1.0, 0.6)}
     assert at[1.0].cells()[0]["id"] == once.cells()[0]["id"] != at[0.6].cells()[0]["id"]
     with pytest.raises(ValueError, match="temperature > 0"):
         load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "temperature": 0}})
+    beta = load_bench_config(_with_trl(beta=0.04))  # a TRL field the old grids could not set: a new key
+    assert beta.cells()[0]["id"] != once.cells()[0]["id"] and args_of(beta).beta == 0.04
+
+
+def test_every_shipped_grid_keeps_the_cell_ids_its_finished_cells_were_stored_under() -> None:
+    pinned = json.loads((Path(__file__).parent / "data" / "bench_cell_ids.json").read_text())
+    configs = Path(__file__).resolve().parents[1] / "configs" / "bench"
+    for name, ids in pinned.items():
+        grid = load_bench_config() if name == "default" else load_bench_config(configs / name)
+        assert [cell["id"] for cell in grid.cells()] == ids, name
+
+
+def test_a_cell_is_a_training_config_that_rewardlab_train_reads_back(tmp_path: Path) -> None:
+    from rewardlab.training.config import dump_config, load_config
+
+    grid = load_bench_config({**ONE_CELL, "clipping": [True, False]})
+    for cell in grid.cells():
+        config = grid.train_config(cell, subject="tiny")
+        dump_config(config, tmp_path / "config.yaml")
+        assert load_config(tmp_path / "config.yaml") == config
+        assert config.clipping.enabled is cell["clipping"] and config.seed == cell["seed"]
+        assert config.trl["max_steps"] == 2 and config.data.name == "supplied"
+
+
+def test_a_grid_whose_cells_would_split_groups_fails_at_load() -> None:
+    with pytest.raises(ConfigError, match="not a multiple of num_generations"):
+        load_bench_config(_with_trl(per_device_train_batch_size=3, steps_per_generation=1))
+    with pytest.raises(ConfigError, match="enabled is set per cell"):
+        load_bench_config({**ONE_CELL, "train": {**ONE_CELL["train"], "clipping": {"enabled": False}}})
 
 
 def test_an_organism_variant_changes_a_built_in_one_and_gets_its_own_cache_key() -> None:

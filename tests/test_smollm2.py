@@ -285,8 +285,8 @@ def test_bench_runs_a_cell_on_smollm2_with_chat_prompts(converted: tuple[Path, f
     config = load_bench_config({
         "out_dir": str(tmp_path / "out"), "organisms": ["smollm2"], "unanswerable_share": 0.0,
         "rewards": [{"name": "ground_truth", "reward": "binary"}],
-        "rl": {"steps": 1, "prompts_per_step": 2, "num_generations": 2, "updates_per_batch": 1,
-               "max_completion_length": 24, "learning_rate": 1e-6},
+        "train": {"trl": {"max_steps": 1, "per_device_train_batch_size": 4, "steps_per_generation": 1,
+                          "num_generations": 2, "max_completion_length": 24, "learning_rate": 1e-6}},
         "eval": {"n": 4, "k": 2, "every": 0}})
     [row] = run_grid(config)
     assert row["organism"] == "smollm2" and row["id"].startswith("smollm2-ground_truth-")

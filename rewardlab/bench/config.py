@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -20,6 +22,7 @@ from rewardlab.catalogue import build_reward, default_registry
 from rewardlab.configurable import config_field, encode_fields, key_fields
 from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
 from rewardlab.registry import ConfigError, build_dataclass, suggest
+from rewardlab.training.config import SUPPLIED_DATA, ClippingConfig, DataConfig, HeldOutConfig, ModelConfig, TrainConfig
 
 # Pretrained models a grid can name beside the organisms (loaded without the hub; see rewardlab.models).
 PRETRAINED: tuple[str, ...] = ("smollm2",)
@@ -36,34 +39,37 @@ class NamedReward:
         object.__setattr__(self, "reward", build_reward(self.reward))
 
 
-@dataclass(frozen=True)
-class RLSettings:
-    """The GRPO run of one cell (the Spurious Rewards setup, shrunk to a CPU)."""
+# The GRPO run of every cell unless a grid's `train.trl` says otherwise: the Spurious Rewards setup shrunk to
+# a CPU. A generation batch holds per_device_train_batch_size × steps_per_generation / num_generations = 16
+# prompts × 8 samples, taken in 4 optimiser steps (so clipping can bind), one pass (num_iterations).
+CELL_TRL: Mapping[str, Any] = MappingProxyType({
+    "max_steps": 120, "per_device_train_batch_size": 32, "steps_per_generation": 4, "num_iterations": 1,
+    "num_generations": 8, "learning_rate": 3.0e-5, "lr_scheduler_type": "constant", "warmup_steps": 0, "beta": 0.0,
+    "temperature": 1.0, "loss_type": "dapo", "max_completion_length": 80, "use_cpu": True, "bf16": False,
+    "gradient_checkpointing": False, "report_to": [], "save_strategy": "no", "logging_steps": 1, "disable_tqdm": True,
+})
 
-    steps: int = config_field(120, help="optimiser steps")
-    prompts_per_step: int = config_field(16, help="prompts per generation batch")
-    num_generations: int = config_field(8, help="samples per prompt (G)")
-    learning_rate: float = config_field(3e-5, help="AdamW learning rate (constant)")
-    updates_per_batch: int = config_field(4, help="optimiser steps per generation batch (clipping needs > 1)")
-    epochs_per_batch: int = config_field(
-        1, help="passes over each generation batch (GRPO's μ, TRL's num_iterations); each pass takes "
-        "updates_per_batch steps, so the policy moves further from the one that sampled the batch")
-    max_completion_length: int = config_field(80, help="tokens per completion (a trace with a confidence is ~70)")
-    temperature: float = config_field(1.0, help="sampling temperature")
-    clip_epsilon: float = config_field(
-        0.2, help="PPO clip range ε on both sides of the ratio in cells with clipping on (Spurious Rewards: 0.2)")
-    loss_type: str = config_field("dapo", help="TRL loss_type")
+
+@dataclass(frozen=True)
+class CellTraining:
+    """The training sections every cell shares: TRL's fields over :data:`CELL_TRL`, and the clip range."""
+
+    trl: dict[str, Any] = config_field(
+        default_factory=dict, help="trl.GRPOConfig fields over the bench's CPU defaults (max_steps 120, "
+        "per_device_train_batch_size 32, steps_per_generation 4, num_generations 8, learning_rate 3e-5, "
+        "max_completion_length 80, ...)")
+    clipping: dict[str, Any] = config_field(
+        default_factory=dict, help="clipping section of the cells with clipping on, e.g. {epsilon: 0.05}; the "
+        "grid's `clipping` list turns it on or off per cell")
 
     def __post_init__(self) -> None:
-        if min(self.steps, self.prompts_per_step, self.num_generations, self.updates_per_batch,
-               self.epochs_per_batch) < 1:
-            raise ValueError(
-                "steps, prompts_per_step, num_generations, updates_per_batch and epochs_per_batch must be >= 1")
-        if not 0.0 < self.clip_epsilon < 1.0:
-            raise ValueError(f"clip_epsilon must be in (0, 1), got {self.clip_epsilon}; write 0.2 for the "
-                             "Spurious Rewards setting, or turn clipping off with `clipping: [false]`")
-        if (self.prompts_per_step * self.num_generations) % self.updates_per_batch:
-            raise ValueError("prompts_per_step × num_generations must be a multiple of updates_per_batch")
+        if "enabled" in self.clipping:
+            raise ConfigError("train.clipping.enabled is set per cell by the grid's `clipping` list "
+                              "(e.g. clipping: [true, false]); remove it from train.clipping")
+
+    def trl_values(self) -> dict[str, Any]:
+        """Every cell's ``trl:`` section: :data:`CELL_TRL` with the grid's fields over it."""
+        return {**CELL_TRL, **self.trl}
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,18 @@ class OrganismVariant:
 
 
 # Settings added after cells were first keyed (left out of a key at their default, so old cells resume).
-_RL_LATER_DEFAULTS = {"epochs_per_batch": 1, "clip_epsilon": 0.2}
 _EVAL_LATER_DEFAULTS = {"temperature": 1.0}
+_REWARD_LATER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {"self_consistency": {"group_timeout": 10.0}}
+
+
+def _reward_key(spec: Any) -> Any:
+    """A reward's config for a cell key: fields added later are left out (at any depth) while at their default."""
+    if isinstance(spec, list):
+        return [_reward_key(item) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    later = _REWARD_LATER_DEFAULTS.get(spec.get("type"), {})
+    return {k: _reward_key(v) for k, v in spec.items() if k not in later or later[k] != v}
 
 
 @dataclass(frozen=True)
@@ -135,7 +151,9 @@ class BenchConfig:
     advantages: tuple[str, ...] = config_field(("group_norm",), help="advantage transforms")
     clipping: tuple[bool, ...] = config_field((True,), help="clipping on (true) and/or off (false)")
     seeds: tuple[int, ...] = config_field((0,), help="RL seeds")
-    rl: RLSettings = config_field(default_factory=RLSettings, help="the GRPO run of each cell")
+    train: CellTraining = config_field(
+        default_factory=CellTraining, help="the GRPO run of each cell: {trl: {...}, clipping: {...}}, as in a "
+        "training config")
     eval: EvalSettings = config_field(default_factory=EvalSettings, help="held-out measurement")
 
     def __post_init__(self) -> None:
@@ -153,6 +171,13 @@ class BenchConfig:
             raise ValueError(f"unanswerable_share must lie in [0, 1), got {self.unanswerable_share}")
         if not (self.rewards and self.seeds and self.clipping and self.advantages):
             raise ValueError("the grid needs at least one reward, seed, clipping setting and advantage")
+        for clip in self.clipping:  # the training sections are checked now, at load, as `rewardlab train` checks them
+            probe = {"id": "probe", "seed": self.seeds[0], "reward": self.rewards[0].name,
+                     "advantage": self.advantages[0], "clipping": clip}
+            try:
+                self.train_config(probe, subject="probe")
+            except ValueError as exc:
+                raise ConfigError(f"train: {exc}") from exc
 
     @staticmethod
     def is_pretrained(name: str) -> bool:
@@ -183,9 +208,9 @@ class BenchConfig:
                         for seed in self.seeds:
                             cell = {"organism": organism, "reward": named.name, "advantage": advantage,
                                     "clipping": clip, "seed": seed}
-                            payload = {**cell, "reward_config": named.reward.to_config(),
+                            payload = {**cell, "reward_config": _reward_key(named.reward.to_config()),
                                        "organism_key": self.subject_key(organism),
-                                       "rl": key_fields(self.rl, _RL_LATER_DEFAULTS),
+                                       "rl": _rl_key(self.train.trl_values(), self.train.clipping),
                                        "unanswerable_share": self.unanswerable_share,
                                        "eval": key_fields(self.eval, _EVAL_LATER_DEFAULTS)}
                             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]
@@ -196,6 +221,57 @@ class BenchConfig:
     def reward(self, name: str) -> Any:
         return next(r.reward for r in self.rewards if r.name == name)
 
+    def trl_value(self, name: str) -> Any:
+        """A field of the cells' ``trl:`` section (e.g. ``temperature``, ``max_completion_length``)."""
+        return self.train.trl_values()[name]
+
+    def train_config(self, cell: dict[str, Any], subject: str) -> TrainConfig:
+        """The training run of ``cell``, as ``rewardlab train`` reads it, starting from the model ``subject``.
+
+        The problems are the bench's own (``data.name: supplied``); ``heldout`` states the bench's
+        measurement settings, which :func:`rewardlab.bench.runner.run_cell` measures with.
+        """
+        trl = self.train.trl_values()
+        return TrainConfig(
+            run_dir=str(Path(self.out_dir) / "cells" / cell["id"]), seed=cell["seed"], model=ModelConfig(name=subject),
+            data=DataConfig(name=SUPPLIED_DATA),
+            heldout=HeldOutConfig(every=self.eval.every, n=self.eval.n, k=self.eval.k,
+                                  max_new_tokens=trl["max_completion_length"], temperature=self.eval.temperature),
+            reward=self.reward(cell["reward"]), gold={"type": "binary", "workers": 1}, advantage=cell["advantage"],
+            clipping=ClippingConfig(**{**self.train.clipping, "enabled": cell["clipping"]}), trl=trl,
+            save_final=False)
+
+    def prompts_needed(self) -> int:
+        """Training prompts a cell draws: one per prompt slot of every generation batch it takes, plus one."""
+        trl = self.train.trl_values()
+        return trl["max_steps"] * trl["per_device_train_batch_size"] // (
+            trl["num_generations"] * trl["num_iterations"]) + 1
+
+
+# How cell ids name TRL's fields: the names grids used before cells were training configs, so that a
+# finished cell keeps its id and is never trained again.
+_KEY_NAMES = {"max_steps": "steps", "num_generations": "num_generations", "learning_rate": "learning_rate",
+              "steps_per_generation": "updates_per_batch", "max_completion_length": "max_completion_length",
+              "temperature": "temperature", "loss_type": "loss_type"}
+_CLIP_EPSILON = 0.2  # the clip range of cells keyed before it could change (left out of their keys)
+
+
+def _rl_key(trl: Mapping[str, Any], clipping: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a cell's id that describes its GRPO run (see :data:`_KEY_NAMES`).
+
+    Fields that earlier grids could not set join the key only when they leave the bench's defaults.
+    """
+    key = {name: trl[field] for field, name in _KEY_NAMES.items()}
+    key["prompts_per_step"] = trl["per_device_train_batch_size"] * trl["steps_per_generation"] // trl["num_generations"]
+    if trl["num_iterations"] != 1:
+        key["epochs_per_batch"] = trl["num_iterations"]
+    if clipping.get("epsilon", _CLIP_EPSILON) != _CLIP_EPSILON:
+        key["clip_epsilon"] = clipping["epsilon"]
+    mapped = {*_KEY_NAMES, "per_device_train_batch_size", "num_iterations"}
+    key.update({f"trl.{k}": v for k, v in trl.items() if k not in mapped and (k not in CELL_TRL or CELL_TRL[k] != v)})
+    key.update({f"clipping.{k}": v for k, v in clipping.items() if k != "epsilon"})
+    return key
+
 
 # The embedded default: ground truth against random reward, on an organism that has a better style to
 # elicit and on one that has none, in under a quarter of an hour on two cores with the organisms
@@ -205,7 +281,7 @@ DEFAULT_GRID: dict[str, Any] = {
     "organisms": ["qwen_math_like", "llama_like"],
     "rewards": [{"name": "ground_truth", "reward": "binary"},
                 {"name": "random", "reward": {"type": "random", "p": 0.5}}],
-    "rl": {"steps": 120, "learning_rate": 3.0e-5},
+    "train": {"trl": {"max_steps": 120, "learning_rate": 3.0e-5}},
     "eval": {"n": 200, "k": 8, "every": 40},
 }
 

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,6 @@ from rewardlab.bench.config import BenchConfig
 from rewardlab.organisms.evaluate import heldout_problems, measure
 from rewardlab.organisms.pretrain import load_organism, pretrain
 from rewardlab.rewards.base import Reward, walk
-from rewardlab.training.config import UNCLIPPED_EPSILON
 from rewardlab.training.tracking import read_metrics
 
 
@@ -45,7 +45,7 @@ def load_subject(config: BenchConfig, name: str, cache_dir: Path | None) -> tupl
 def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwargs: Any) -> dict[str, float]:
     return measure(model, tokenizer, n=config.eval.n, temperature=config.eval.temperature,
                    unanswerable_share=config.unanswerable_share,
-                   max_new_tokens=config.rl.max_completion_length, chat=config.is_pretrained(name), **kwargs)
+                   max_new_tokens=config.trl_value("max_completion_length"), chat=config.is_pretrained(name), **kwargs)
 
 
 # Bumped when measure() gains figures, so a baseline kept in an out folder is measured again.
@@ -68,22 +68,6 @@ def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, o
     return values
 
 
-def _training_args(config: BenchConfig, cell: dict[str, Any], run_dir: Path) -> Any:
-    from trl import GRPOConfig
-
-    rl = config.rl
-    batch = rl.prompts_per_step * rl.num_generations // rl.updates_per_batch
-    epsilon = rl.clip_epsilon if cell["clipping"] else UNCLIPPED_EPSILON
-    return GRPOConfig(
-        output_dir=str(run_dir / "checkpoints"), per_device_train_batch_size=batch,
-        steps_per_generation=rl.updates_per_batch, num_iterations=rl.epochs_per_batch,
-        num_generations=rl.num_generations, max_steps=rl.steps,
-        learning_rate=rl.learning_rate, lr_scheduler_type="constant", warmup_steps=0, beta=0.0, epsilon=epsilon,
-        epsilon_high=epsilon, temperature=rl.temperature, loss_type=rl.loss_type,
-        max_completion_length=rl.max_completion_length, use_cpu=True, bf16=False, gradient_checkpointing=False,
-        report_to=[], save_strategy="no", logging_steps=1, seed=cell["seed"], disable_tqdm=True)
-
-
 def _reads_incorrect_labels(reward: Reward) -> bool:
     from rewardlab.rewards import IncorrectLabel
 
@@ -100,8 +84,7 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
     """
     from datasets import Dataset
 
-    rl = config.rl
-    needed = rl.steps * rl.prompts_per_step // (rl.updates_per_batch * rl.epochs_per_batch) + 1
+    needed = config.prompts_needed()
     reward = config.reward(cell["reward"])
     chat = config.is_pretrained(cell["organism"])
     if not _reads_incorrect_labels(reward):
@@ -115,8 +98,8 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
     prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
                                         unanswerable_share=config.unanswerable_share, chat=chat)
     samples = 8
-    texts = generate(model, tokenizer, prompts, max_new_tokens=rl.max_completion_length, samples=samples,
-                     temperature=1.0)
+    texts = generate(model, tokenizer, prompts, max_new_tokens=config.trl_value("max_completion_length"),
+                     samples=samples, temperature=1.0)
     found = [extract_answer(t) for t in texts]
     per_prompt = [[f.answer if f else None for f in found[i * samples:(i + 1) * samples]] for i in range(len(prompts))]
     wrong = incorrect_labels(per_prompt, answers)
@@ -129,46 +112,35 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
 
 
 def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, out_dir: Path) -> dict[str, Any]:
-    """Train one cell and return its result row."""
-    from transformers import PrinterCallback, TrainerCallback
-
-    from rewardlab.advantages import build_advantage
-    from rewardlab.rewards import BinaryCorrectness
-    from rewardlab.training.trainer import GRPOTrainer
+    """Train one cell through the run builder of ``rewardlab train`` and return its result row."""
+    from rewardlab.training.run import Supplied, train
 
     started = time.perf_counter()
     before = _organism_baseline(config, cell["organism"], cache_dir, out_dir)
     model, tokenizer = load_subject(config, cell["organism"], cache_dir)
-    run_dir = out_dir / "cells" / cell["id"]
-    (run_dir / "metrics.jsonl").unlink(missing_ok=True)
-    dataset = training_set(config, cell, model, tokenizer)
-    reward = config.reward(cell["reward"])
-    gold = BinaryCorrectness(workers=1)
-    trainer = GRPOTrainer(model=model, reward=reward, args=_training_args(config, cell, run_dir),
-                          advantage=build_advantage(cell["advantage"]), gold=gold,
-                          train_dataset=dataset,
-                          processing_class=tokenizer, metrics_path=run_dir / "metrics.jsonl")
+    train_config = replace(config.train_config(cell, _subject_name(config, cell["organism"], cache_dir)),
+                           run_dir=str(out_dir / "cells" / cell["id"]))
+    run_dir = Path(train_config.run_dir)
 
-    class Curve(TrainerCallback):
-        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if config.eval.every and state.global_step % config.eval.every == 0:
-                point = _measure(config, cell["organism"], trainer.model, tokenizer)
-                trainer.log({f"heldout/{k}": v for k, v in point.items()})
+    def measure(model: Any, tokenizer: Any, final: bool) -> dict[str, float]:
+        if final:
+            return _measure(config, cell["organism"], model, tokenizer, samples=config.eval.k,
+                            reliability=run_dir / "reliability.png")
+        return _measure(config, cell["organism"], model, tokenizer)
 
-    trainer.add_callback(Curve())
-    trainer.remove_callback(PrinterCallback)  # every record is in the cell's metrics.jsonl; the console shows cells
-    try:
-        trainer.train()
-    finally:
-        reward.close()
-        gold.close()
-    after = _measure(config, cell["organism"], trainer.model, tokenizer, samples=config.eval.k,
-                     reliability=run_dir / "reliability.png")
-    row = _row(cell, before, after, read_metrics(run_dir / "metrics.jsonl"), config.eval.k,
+    summary = train(train_config, supplied=Supplied(
+        model=model, tokenizer=tokenizer, dataset=training_set(config, cell, model, tokenizer), measure=measure,
+        measure_before=False, quiet=True))
+    row = _row(cell, before, summary["heldout_after"], read_metrics(run_dir / "metrics.jsonl"), config.eval.k,
                time.perf_counter() - started)
-    row["train_seconds"] = round(sum(trainer.phase_seconds.values()), 1)
-    row.update({f"{phase}_share": round(share, 4) for phase, share in trainer.phase_shares().items()})
+    row["train_seconds"] = round(sum(summary["phase_seconds"].values()), 1)
+    row.update({f"{phase}_share": share for phase, share in summary["phase_shares"].items()})
     return row
+
+
+def _subject_name(config: BenchConfig, name: str, cache_dir: Path | None) -> str:
+    """What a cell's ``model.name`` says it starts from: the organism's folder, or the pretrained model's name."""
+    return name if config.is_pretrained(name) else str(pretrain(config.organism(name), cache_dir))
 
 
 def _first_last(records: list[dict[str, Any]], key: str, share: float = 0.0) -> tuple[float, float]:
