@@ -1,7 +1,8 @@
 """How long the light commands take to answer: ``--help``, ``list`` and a missing file, before and after.
 
 Each command runs as a fresh ``python -m rewardlab.cli.main ...`` process (what a user waits for,
-interpreter start included), ``--runs`` times; the median wall time is printed. ``--before COMMIT``
+interpreter start included), ``--runs`` times; the median wall time is printed, and the median CPU
+time (user + system) of the process, which a machine busy with other work inflates less. ``--before COMMIT``
 also times the package as it was at that commit (exported with ``git archive`` into a temporary
 folder and put first on ``PYTHONPATH``), on the same machine in the same run::
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,18 +28,24 @@ COMMANDS = (
 )
 
 
-def median_seconds(source: Path, argv: list[str], runs: int) -> tuple[float, int]:
-    """Median wall seconds of ``python -m rewardlab.cli.main *argv`` with ``source`` first on the path, and its
-    exit status."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def median_seconds(source: Path, argv: list[str], runs: int) -> tuple[float, float, int]:
+    """Median wall and CPU seconds of ``python -m rewardlab.cli.main *argv`` with ``source`` first on the
+    path, and its exit status."""
     env = {**os.environ, "PYTHONPATH": str(source)}
-    times, code = [], 0
+    wall, cpu, code = [], [], 0
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _children_cpu()
         done = subprocess.run([sys.executable, "-m", "rewardlab.cli.main", *argv], cwd=source, env=env,
                               capture_output=True, check=False)
-        times.append(time.perf_counter() - started)
+        wall.append(time.perf_counter() - started)
+        cpu.append(_children_cpu() - cpu_before)
         code = done.returncode
-    return statistics.median(times), code
+    return statistics.median(wall), statistics.median(cpu), code
 
 
 def export(commit: str, into: Path) -> Path:
@@ -54,12 +62,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         before = export(args.before, Path(folder)) if args.before else None
-        print(f"median of {args.runs} runs, python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-        print(f"{'command':<42} {'before (s)':>11} {'after (s)':>10}")
+        print(f"median of {args.runs} runs, python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+              f"load average {os.getloadavg()[0]:.1f}; seconds as wall / CPU")
+        print(f"{'command':<42} {'before':>13} {'after':>13}")
         for argv in COMMANDS:
-            after, code = median_seconds(ROOT, argv, args.runs)
-            old = f"{median_seconds(before, argv, args.runs)[0]:11.2f}" if before else f"{'—':>11}"
-            print(f"{'rewardlab ' + ' '.join(argv):<42} {old} {after:10.2f}   (exit {code})")
+            wall, cpu, code = median_seconds(ROOT, argv, args.runs)
+            old = "{:6.2f} / {:4.2f}".format(*median_seconds(before, argv, args.runs)[:2]) if before else "—"
+            print(f"{'rewardlab ' + ' '.join(argv):<42} {old:>13} {wall:6.2f} / {cpu:4.2f}   (exit {code})")
 
 
 if __name__ == "__main__":
