@@ -6,7 +6,8 @@ names and fields with the valid choices and a did-you-mean, and leaves each clas
 values in ``__post_init__``. A name ``package.module:Class`` imports a class from outside rewardlab.
 
 The registry is an immutable value built from an explicit list of classes: nothing is registered
-by importing a module. This module is machinery only and knows no component: the rewards that ship
+by importing a module. This module is machinery only: it lists no component (entries are rewards
+unless another ``base`` is named, and ``Reward`` is then imported on first use). The rewards that ship
 with rewardlab are listed in :mod:`rewardlab.catalogue` (``default_registry``, ``build_reward``), the
 advantage transforms in :mod:`rewardlab.advantages` and the judge backends in :mod:`rewardlab.judge.backends`.
 """
