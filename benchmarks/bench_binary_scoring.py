@@ -127,7 +127,7 @@ def compare(golds: list[str], per_problem: int, workers: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None,
-                        help="MATH-500 file or folder (default: $REWARDLAB_DATA_DIR, then ../shared/data)")
+                        help="MATH-500 file or folder (default: $REWARDLAB_DATA_DIR, then the shipped copy)")
     parser.add_argument("--samples-per-problem", type=int, nargs="+", default=[8, 16],
                         help="group sizes to measure (16 is Spurious Rewards' n_samples_per_prompt)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +17,7 @@ import datasets
 import pytest
 
 from rewardlab.data import (
+    SHIPPED_DATA_DIR,
     answer_text,
     default_data_dirs,
     load_math_dataset,
@@ -18,17 +25,28 @@ from rewardlab.data import (
     rollouts_to_batch,
     write_rollouts,
 )
-from rewardlab.data.loaders import normalise_records
-from tests.shared_data import shared_data
+from rewardlab.data.rows import normalise_records
 
-DATA = shared_data()
+REPO = Path(__file__).resolve().parents[1]
+DATA = SHIPPED_DATA_DIR
 COLUMNS = ["prompt", "answer", "id", "source"]
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
+# The published sizes of the test splits that ship with rewardlab.
+SHIPPED_ROWS = {"math500": 500, "aime24": 30, "amc23": 83, "gsm8k": 1319}
+
 
 @pytest.fixture(autouse=True)
 def _data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point the default data root at the shared data, wherever the tests are run from."""
-    monkeypatch.setenv("REWARDLAB_DATA_DIR", str(DATA))
+    """Read the shipped sets, whatever ``$REWARDLAB_DATA_DIR`` the tests were started with."""
+    monkeypatch.delenv("REWARDLAB_DATA_DIR", raising=False)
+
+
+def _gsm8k_like(path: Path, n: int, split: str) -> None:
+    """``n`` rows in GSM8K's layout (question; worked answer ending in ``#### N``) as JSON lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"question": f"{split} question {i}?", "answer": f"{i} + 1000 = {i + 1000}\n#### {i + 1000:,}"}
+            for i in range(n)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
 @pytest.fixture
@@ -57,7 +75,7 @@ def fake_hub(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return calls
 
 
-# ------------------------------------------------------------------------------- the shared sets
+# ------------------------------------------------------------------------------- the shipped sets
 
 
 def test_math500_has_500_rows_with_the_four_columns_and_nonempty_prompts_and_answers() -> None:
@@ -94,10 +112,26 @@ def test_gsm8k_test_has_1319_rows_whose_answers_are_plain_numbers() -> None:
     assert ds[0]["id"] == "gsm8k/test/0"
 
 
-def test_gsm8k_train_split_is_read_from_train_jsonl() -> None:
+def test_gsm8k_train_split_is_read_from_train_jsonl_under_the_data_dir(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    _gsm8k_like(tmp_path / "gsm8k" / "train.jsonl", 7, "train")
+    monkeypatch.setenv("REWARDLAB_DATA_DIR", str(tmp_path))
     ds = load_math_dataset("gsm8k", split="train")
-    assert len(ds) == 7473
-    assert ds[5]["id"] == "gsm8k/train/5"
+    assert len(ds) == 7
+    assert ds[5]["id"] == "gsm8k/train/5" and ds[5]["answer"] == "1005" and ds[5]["prompt"] == "train question 5?"
+    assert len(load_math_dataset("gsm8k")) == SHIPPED_ROWS["gsm8k"]  # the test split still comes from the package
+
+
+def test_shipped_sets_hold_test_splits_with_their_licences_and_provenance() -> None:
+    for name in SHIPPED_ROWS:
+        files = sorted(p.name for p in (DATA / name).iterdir())
+        assert files in (["LICENSE", "test.json"], ["LICENSE", "test.jsonl"]), (name, files)
+        assert "MIT License" in (DATA / name / "LICENSE").read_text()
+        data_file = DATA / name / files[1]
+        raw = data_file.read_text(encoding="utf-8")
+        rows = json.loads(raw) if data_file.suffix == ".json" else [line for line in raw.splitlines() if line.strip()]
+        assert len(rows) == SHIPPED_ROWS[name]
+        assert f"| {name}/ |" in (DATA / "README.md").read_text()
 
 
 @pytest.mark.parametrize("alias", ["MATH-500", "math-500", "math_500", " Math500 "])
@@ -115,15 +149,53 @@ def test_set_directory_file_path_and_data_root_give_the_same_rows(name: str) -> 
     assert load_math_dataset(name, DATA).to_list() == from_default
 
 
-def test_without_the_environment_variable_data_is_found_beside_the_working_directory(
+def test_the_data_dir_comes_before_the_shipped_sets_and_a_set_it_lacks_falls_through(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "shared").mkdir()
-    (tmp_path / "shared" / "data").symlink_to(DATA)
-    (tmp_path / "project").mkdir()
-    monkeypatch.delenv("REWARDLAB_DATA_DIR")
-    monkeypatch.chdir(tmp_path / "project")
-    assert (tmp_path / "shared" / "data").resolve() in default_data_dirs()
-    assert len(load_math_dataset("aime24")) == 30
+    (tmp_path / "MATH-500").mkdir()
+    (tmp_path / "MATH-500" / "test.json").write_text(json.dumps([{"problem": "p", "answer": "1"}]))
+    monkeypatch.setenv("REWARDLAB_DATA_DIR", str(tmp_path))
+    assert default_data_dirs() == (tmp_path, DATA)
+    assert load_math_dataset("math500")["prompt"] == ["p"]
+    assert len(load_math_dataset("aime24")) == SHIPPED_ROWS["aime24"]
+
+
+def test_an_explicit_path_overrides_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REWARDLAB_DATA_DIR", str(tmp_path / "nowhere"))
+    _gsm8k_like(tmp_path / "mine" / "test.jsonl", 3, "test")
+    assert load_math_dataset("gsm8k", tmp_path / "mine")["answer"] == ["1000", "1001", "1002"]
+
+
+@pytest.mark.slow
+def test_a_fresh_process_elsewhere_without_the_data_dir_loads_every_shipped_set(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REWARDLAB_DATA_DIR"} | {"PYTHONPATH": str(REPO)}
+    script = ("import json, rewardlab; from rewardlab.data import load_math_dataset; "
+              f"print(json.dumps({{'package': rewardlab.__file__, **{{n: len(load_math_dataset(n)) "
+              f"for n in {sorted(SHIPPED_ROWS)!r}}}}}))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(loaded.pop("package")).is_relative_to(REPO)
+    assert loaded == SHIPPED_ROWS
+
+
+@pytest.mark.slow
+def test_a_wheel_built_from_the_repository_holds_every_shipped_file(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(REPO / "rewardlab", source / "rewardlab", ignore=shutil.ignore_patterns("__pycache__"))
+    isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", ".", "-w",
+                           str(tmp_path / "wheel")], cwd=source, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (wheel,) = (tmp_path / "wheel").glob("rewardlab-*.whl")
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    sets = REPO / "rewardlab" / "data" / "sets"
+    shipped = {p.relative_to(REPO).as_posix() for p in sets.rglob("*") if p.is_file()}
+    assert {f"rewardlab/data/sets/{n}/LICENSE" for n in SHIPPED_ROWS} <= shipped
+    assert shipped <= in_wheel, sorted(shipped - in_wheel)
 
 
 # ------------------------------------------------------------------------------- other local files
@@ -234,12 +306,16 @@ def test_directory_without_a_data_file_names_what_was_searched(tmp_path: Path) -
         load_math_dataset("aime24", tmp_path)
 
 
-def test_missing_default_data_names_where_it_looked_and_the_hub_id(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_split_found_nowhere_names_where_it_looked_and_the_hub_id(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REWARDLAB_DATA_DIR", str(tmp_path / "nowhere"))
-    expected = r"nowhere \(missing\).*REWARDLAB_DATA_DIR.*'HuggingFaceH4/MATH-500'"
+    expected = (r"no 'train' split of 'gsm8k' found; searched: \S*nowhere \(missing\); "
+                + re.escape(str(DATA)) + r".*REWARDLAB_DATA_DIR.*'openai/gsm8k'")
     with pytest.raises(FileNotFoundError, match=expected):
-        load_math_dataset("math500")
+        load_math_dataset("gsm8k", split="train")
+    monkeypatch.delenv("REWARDLAB_DATA_DIR")
+    with pytest.raises(FileNotFoundError, match=r"searched: " + re.escape(str(DATA))):
+        load_math_dataset("gsm8k", split="train")
 
 
 def test_nonexistent_local_looking_path_fails_without_asking_the_hub(tmp_path: Path,

@@ -9,6 +9,7 @@ import pytest
 
 from rewardlab import RolloutBatch, build_reward
 from rewardlab.answers import AnswerChecker
+from rewardlab.data import SHIPPED_DATA_DIR
 from rewardlab.rewards import (
     Affine,
     BinaryCorrectness,
@@ -23,9 +24,8 @@ from rewardlab.rewards import (
     WeightedSum,
     incorrect_labels,
 )
-from tests.shared_data import shared_data
 
-DATA = shared_data()
+DATA = SHIPPED_DATA_DIR
 
 
 def batch_of(completions: list[str], answers: list[str | None] | None = None, **columns: list) -> RolloutBatch:

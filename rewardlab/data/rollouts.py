@@ -13,7 +13,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rewardlab.data.loaders import answer_text, read_jsonl
+from rewardlab.data.files import read_jsonl
+from rewardlab.data.text import answer_text
 from rewardlab.types import RolloutBatch, completion_text, groups_from_prompts, prompt_key
 
 REQUIRED_FIELDS = ("prompt", "completion")
@@ -94,7 +95,7 @@ def rollouts_to_batch(rows: Sequence[Mapping[str, Any]], *, step: int = 0) -> Ro
 
     Group ids come from ``group_id`` (strings or integers, numbered 0, 1, ... by first appearance;
     ``1`` and ``"1"`` are different groups) or, when no row has one, from runs of identical adjacent
-    prompts. Answers are normalised with :func:`~rewardlab.data.loaders.answer_text` (``142.0`` →
+    prompts. Answers are normalised with :func:`~rewardlab.data.text.answer_text` (``142.0`` →
     ``"142"``); every other field becomes a column.
 
     Raises:

@@ -28,7 +28,7 @@ import yaml
 from rewardlab.advantages import build_advantage
 from rewardlab.catalogue import build_reward, default_registry
 from rewardlab.configurable import config_field, encode_fields
-from rewardlab.data.loaders import check_keep_columns
+from rewardlab.data.rows import check_keep_columns
 from rewardlab.models.tiny import TinyModelConfig
 from rewardlab.registry import ConfigError, build_dataclass, suggest
 
