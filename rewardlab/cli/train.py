@@ -76,6 +76,10 @@ def validate_file(path: Path) -> str:
         raise ConfigError("the file is empty")
     if not isinstance(values, dict):
         raise ConfigError(f"a config is a mapping of fields, got {type(values).__name__}")
+    from rewardlab.training.launch import check_launch_config, is_launch_config
+
+    if is_launch_config(path):
+        return check_launch_config(path)
     if is_bench_config(path):
         from rewardlab.bench.config import load_bench_config
 
