@@ -88,3 +88,20 @@ def test_tiny_model_stays_float32_by_default_and_takes_a_dtype() -> None:
 
     assert build_model(ModelConfig())[0].dtype == torch.float32
     assert build_model(ModelConfig(dtype="bfloat16"))[0].dtype == torch.bfloat16
+
+
+def test_the_vllm_extra_asks_for_the_vllm_range_trl_supports() -> None:
+    import tomllib
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    ours = {Requirement(r).name: Requirement(r).specifier for r in pyproject["project"]["optional-dependencies"]["vllm"]}
+    trls = {}
+    for text in requires("trl") or []:
+        requirement = Requirement(text)
+        if requirement.marker is not None and requirement.marker.evaluate({"extra": "vllm"}):
+            trls[requirement.name] = requirement.specifier
+    assert "vllm" in trls, "TRL no longer declares a vllm extra"
+    assert ours == trls
