@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from rewardlab.types import RewardResult, gold_correct
@@ -53,12 +54,12 @@ class ScoredBatch:
     def __len__(self) -> int:
         return len(self.proxy)
 
-    @property
+    @cached_property
     def correct(self) -> tuple[bool | None, ...] | None:
         """Gold correctness per sample (``None`` without a gold result)."""
         return None if self.gold is None else gold_correct(self.gold)
 
-    @property
+    @cached_property
     def confidence(self) -> tuple[float | None, ...] | None:
         """The stated confidence, else the proxy's ``confidence``; ``None`` when no sample states one."""
         found = self.stated_confidence if self.stated_confidence is not None else self.proxy.find("confidence")
