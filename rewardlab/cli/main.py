@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rewardlab.cli.console import PlainHelpFormatter
+from rewardlab.cli.sample import add_sampling_arguments
 from rewardlab.registry import ConfigError
 
 # The arguments of each command that name files or folders, checked before the command's module is imported.
@@ -105,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
                             help="clip range ε; repeat for several (default 0.2)")
     clip_bands.add_argument("-n", type=_positive_int, default=200, help="held-out problems")
     clip_bands.add_argument("--samples", type=_positive_int, default=8, help="completions per problem")
+
+    sample = command("sample", "sample a model (local, an OpenAI-compatible endpoint, or vLLM) into a rollouts file",
+                     description="Sample K completions of each problem into a JSONL file that 'rewardlab score' "
+                                 "reads. Rerunning the same command appends only the samples the file lacks.")
+    add_sampling_arguments(sample)
+    sample.add_argument("-o", "--out", required=True, metavar="ROLLOUTS.jsonl", help="output file (JSON lines)")
     return parser
 
 
@@ -152,6 +159,10 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_clip_bands(args.organism, grid_path=args.grid, epsilons=args.epsilon or (0.2,), n=args.n,
                               samples=args.samples)
+    if args.command == "sample":
+        from rewardlab.cli.sample import run_sample
+
+        return run_sample(args)
     raise AssertionError(f"unhandled command {args.command!r}")  # pragma: no cover (argparse refuses others)
 
 
