@@ -10,20 +10,18 @@ closes it with the reward.
 from __future__ import annotations
 
 import abc
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rewardlab.configurable import Configurable
+from rewardlab.openai_client import well_formed  # the one text scrub, shared with the HTTP client
 
 Messages = tuple[tuple[str, str], ...]
 """A chat as ``((role, content), ...)``: hashable, so requests can be deduplicated and cached."""
 
 OnDone = Callable[[int, "Completion"], None]
 """Called with ``(position in the request list, completion)`` as each request finishes."""
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def utf8(text: str) -> bytes:
@@ -33,14 +31,6 @@ def utf8(text: str) -> bytes:
     cut in the middle of an emoji), which plain UTF-8 refuses to encode.
     """
     return text.encode("utf-8", "surrogatepass")
-
-
-def well_formed(text: str) -> str:
-    """``text`` with each lone surrogate replaced by U+FFFD (a complete pair becomes its character):
-    what a server's JSON parser or a tokenizer accepts."""
-    if _SURROGATE.search(text) is None:
-        return text
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 class JudgeError(RuntimeError):
