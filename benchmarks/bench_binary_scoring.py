@@ -28,6 +28,8 @@ import random
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from math_verify import parse, verify
 
@@ -64,15 +66,48 @@ def naive(completions: list[str], references: list[str]) -> list[float]:
 
 
 def rewardlab_binary(completions: list[str], references: list[str], workers: int,
-                     reward: BinaryCorrectness | None = None) -> list[float | None]:
-    """Score with ``reward`` (kept open) or with a fresh one started and closed here."""
-    if reward is not None:
-        return reward(prompts=[""] * len(completions), completions=completions, answer=references)
-    reward = BinaryCorrectness(workers=workers)
+                     reward: BinaryCorrectness | None = None) -> tuple[list[float | None], Cpu]:
+    """Score with ``reward`` (kept open) or with a fresh one started and closed here; also the CPU it took."""
+    own = reward is None
+    reward = reward or BinaryCorrectness(workers=workers)
+    before = Cpu.of(reward)
     try:
-        return reward(prompts=[""] * len(completions), completions=completions, answer=references)
+        scores = reward(prompts=[""] * len(completions), completions=completions, answer=references)
+        return scores, Cpu.of(reward) - before
     finally:
-        reward.close()
+        if own:
+            reward.close()
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds of this process and of each live checker worker (read from /proc; zeros elsewhere).
+
+    Less sensitive than wall time to other jobs on a shared machine: on two idle cores the scorer
+    would take about ``main + max(workers)`` seconds.
+    """
+
+    main: float
+    workers: tuple[float, ...]
+
+    @classmethod
+    def of(cls, reward: BinaryCorrectness) -> Cpu:
+        pool = reward.checker._pool if "_checker_lease" in reward.__dict__ else None
+        pids = [w.process.pid for w in pool._workers] if pool is not None else []
+        return cls(time.process_time(), tuple(_process_cpu(pid) for pid in pids))
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        earlier = other.workers + (0.0,) * (len(self.workers) - len(other.workers))
+        return Cpu(self.main - other.main, tuple(a - b for a, b in zip(self.workers, earlier, strict=False)))
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a live process, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def steady(golds: list[str], workers: int) -> float:
@@ -87,23 +122,29 @@ def steady(golds: list[str], workers: int) -> float:
     try:
         rewardlab_binary(warm_completions, warm_references, workers, reward)
         start = time.perf_counter()
-        fast = rewardlab_binary(completions, references, workers, reward)
+        fast, cpu = rewardlab_binary(completions, references, workers, reward)
         t_fast = time.perf_counter() - start
     finally:
         reward.close()
     naive(warm_completions, warm_references)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     slow = naive(completions, references)
-    t_slow = time.perf_counter() - start
-    return _report(fast, slow, t_fast, t_slow, workers)
+    t_slow, cpu_slow = time.perf_counter() - start, time.process_time() - cpu_start
+    return _report(fast, slow, t_fast, t_slow, workers, cpu, cpu_slow)
 
 
-def _report(fast: list[float | None], slow: list[float], t_fast: float, t_slow: float, workers: int) -> float:
+def _report(fast: list[float | None], slow: list[float], t_fast: float, t_slow: float, workers: int,
+            cpu: Cpu, cpu_slow: float) -> float:
     mismatches = sum(a != b for a, b in zip(fast, slow, strict=True))
     n = len(slow)
     print(f"  naive parse-and-verify loop: {t_slow:7.2f} s  ({n / t_slow:6.1f} completions/s)")
     print(f"  rewardlab binary, {workers} workers: {t_fast:7.2f} s  ({n / t_fast:6.1f} completions/s)")
     print(f"  speed-up: {t_slow / t_fast:.2f}x  label mismatches: {mismatches}  accuracy: {sum(slow) / n:.3f}")
+    if cpu.workers:
+        idle = cpu.main + max(cpu.workers)
+        print(f"  CPU seconds: naive {cpu_slow:.2f}; rewardlab main {cpu.main:.2f} + workers "
+              f"{' + '.join(f'{w:.2f}' for w in cpu.workers)}; on {workers} idle cores about {idle:.2f} s, "
+              f"a speed-up of about {cpu_slow / idle:.2f}x")
     if mismatches:
         raise SystemExit("labels differ between the naive loop and rewardlab")
     return t_slow / t_fast
@@ -116,12 +157,12 @@ def compare(golds: list[str], per_problem: int, workers: int) -> float:
     print(f"\n{len(completions)} completions, {per_problem} per problem over {len(golds)} problems; "
           f"{distinct} distinct (answer, reference) pairs")
     start = time.perf_counter()
-    fast = rewardlab_binary(completions, references, workers)
+    fast, cpu = rewardlab_binary(completions, references, workers)
     t_fast = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     slow = naive(completions, references)
-    t_slow = time.perf_counter() - start
-    return _report(fast, slow, t_fast, t_slow, workers)
+    t_slow, cpu_slow = time.perf_counter() - start, time.process_time() - cpu_start
+    return _report(fast, slow, t_fast, t_slow, workers, cpu, cpu_slow)
 
 
 def main() -> None:

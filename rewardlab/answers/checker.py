@@ -89,9 +89,14 @@ def parse_once(answer: str, timeout: float | None) -> list[Any]:
 _INTEGER = re.compile(r"[+-]?\d{1,100}")
 
 
+def _without_spaces(text: Hashable) -> str:
+    """A text without whitespace: the form an answer votes as (``1 / 2`` and ``1/2`` are one form)."""
+    return "".join(str(text).split())
+
+
 def _exact_verdict(answer: str, reference: str) -> int | None:
     """The verdict when no parsing is needed: identical text, or two plain integers; else ``None``."""
-    a, r = "".join(answer.split()), "".join(reference.split())
+    a, r = _without_spaces(answer), _without_spaces(reference)
     if a == r:
         return CORRECT
     if _INTEGER.fullmatch(a) and _INTEGER.fullmatch(r):
@@ -168,11 +173,6 @@ def warm_parser() -> None:
     verify(parsed[1], parsed[3], timeout_seconds=_WARM_UP_SECONDS)
 
 
-def _without_spaces(answer: Hashable) -> Hashable:
-    """The form of an answer for voting: its text without whitespace (``1 / 2`` and ``1/2`` are one form)."""
-    return "".join(str(answer).split())
-
-
 _TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z]|\d+|\S")
 # Only the start of a text decides its form (the form only orders work; it never decides a verdict).
 _FORM_CHARS = 256
@@ -194,7 +194,7 @@ def _texts_to_parse(reference: str, answers: Iterable[str | None]) -> list[str]:
     Integers are cheap to parse; the other texts are what a worker saves by having parsed them already.
     """
     texts = {reference} | {a for a in answers if a is not None and _exact_verdict(a, reference) is None}
-    return sorted(t for t in texts if not _INTEGER.fullmatch("".join(t.split())))
+    return sorted(t for t in texts if not _INTEGER.fullmatch(_without_spaces(t)))
 
 
 def _linked_order(items: Sequence[str], texts: Mapping[str, Sequence[str]]) -> list[str]:
