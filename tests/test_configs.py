@@ -9,6 +9,7 @@ import pytest
 
 from rewardlab.cli.main import main
 from rewardlab.cli.train import is_bench_config, run_validate
+from rewardlab.training.launch import is_launch_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 SHIPPED = sorted(p for p in CONFIGS.rglob("*") if p.suffix in (".yaml", ".yml"))
@@ -36,7 +37,9 @@ def test_every_file_in_configs_validates_without_the_network(path: Path, no_netw
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert run_validate([str(path)]) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
-    assert out.startswith(f"ok      {path}") and ("bench grid" if is_bench_config(path) else "training config") in out
+    kind = "accelerate launch config" if is_launch_config(path) else \
+        "bench grid" if is_bench_config(path) else "training config"
+    assert out.startswith(f"ok      {path}") and kind in out
 
 
 def test_every_shipped_file_starts_with_a_comment_saying_what_it_is() -> None:
@@ -109,7 +112,7 @@ def test_validate_reports_every_bad_file_and_exits_non_zero(tmp_path: Path,
     (tmp_path / "groups.yaml").write_text("trl: {num_generations: 8, per_device_train_batch_size: 6}\n")
     assert run_validate([str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert f"FAILED  {tmp_path / 'syntax.yaml'}: ParserError" in out
+    assert f"FAILED  {tmp_path / 'syntax.yaml'}: not valid YAML: " in out and "line 2" in out
     assert f"FAILED  {tmp_path / 'empty.yaml'}: the file is empty" in out
     assert "unknown field 'organisms'" in out and "bench grids must lie in a folder named 'bench/'" in out
     assert "trl.learning_rat is not a GRPOConfig field; did you mean 'learning_rate'" in out

@@ -46,7 +46,7 @@ CELL_TRL: Mapping[str, Any] = MappingProxyType({
     "max_steps": 120, "per_device_train_batch_size": 32, "steps_per_generation": 4, "num_iterations": 1,
     "num_generations": 8, "learning_rate": 3.0e-5, "lr_scheduler_type": "constant", "warmup_steps": 0, "beta": 0.0,
     "temperature": 1.0, "loss_type": "dapo", "max_completion_length": 80, "use_cpu": True, "bf16": False,
-    "gradient_checkpointing": False, "report_to": [], "save_strategy": "no", "logging_steps": 1, "disable_tqdm": True,
+    "activation_checkpointing": False, "report_to": [], "save_strategy": "no", "logging_steps": 1, "disable_tqdm": True,
 })
 
 

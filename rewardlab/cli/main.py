@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
 
     train = command("train", "train a policy with GRPO as a YAML config describes")
     train.add_argument("config", help="YAML training config (see configs/)")
-    train.add_argument("--no-resume", action="store_true", help="start over even if the run directory has checkpoints")
+    train.add_argument("--no-resume", action="store_true",
+                       help="start over: an existing run directory is moved aside to RUN_DIR.old-<time> (printed)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a field, e.g. --set trl.max_steps=5 --set reward=random")
 

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rewardlab.registry import ConfigError
+from rewardlab.yamlfile import parse_yaml, read_yaml
 
 
 def apply_overrides(values: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """``a.b=value`` overrides (values read as YAML) applied to a nested mapping."""
+    """``a.b=value`` overrides (values read as YAML) applied to a nested mapping; a later one wins."""
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key:
@@ -24,18 +23,25 @@ def apply_overrides(values: dict[str, Any], overrides: Sequence[str]) -> dict[st
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"override {item!r}: {part!r} is not a section")
-        node[leaf] = yaml.safe_load(raw)
+        node[leaf] = parse_yaml(raw, f"override {item!r}")
     return values
 
 
 def run_train(path: str, overrides: Sequence[str] = (), *, resume: bool = True) -> int:
+    """Read ``path`` strictly, apply the overrides, check the launch's process count against the
+    config's ``world_size`` (the first check: nothing is built before it), load and check the config,
+    then train (which builds TRL's ``GRPOConfig`` before the model and the data)."""
+    values = read_yaml(path)
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: a config is a mapping of sections, got {type(values).__name__}")
+    values = apply_overrides(values, overrides)
+    from rewardlab.training.world_size import check_world_size, launched_world_size
+
+    check_world_size(values, launched_world_size(), where=path)
     from rewardlab.training.config import load_config
     from rewardlab.training.run import train
 
-    values = yaml.safe_load(Path(path).read_text()) if Path(path).is_file() else None
-    if values is None:
-        raise FileNotFoundError(f"no config file at {path}")
-    config = load_config(apply_overrides(values, overrides))
+    config = load_config(values, where=path)
     summary = train(config, resume=resume)
     print(json.dumps(summary, indent=2))
     return 0
@@ -69,9 +75,14 @@ def yaml_files(paths: Sequence[str]) -> list[Path]:
 
 
 def validate_file(path: Path) -> str:
-    """Load ``path`` with the loader its location calls for; a short description, or an exception."""
-    text = path.read_text()
-    values = yaml.safe_load(text)
+    """Load ``path`` with the loader its location calls for; a short description, or an exception.
+
+    A training config is checked as ``rewardlab train`` checks it, except for ``world_size`` (validation
+    runs on one process): strictly read, loaded, and its ``trl:`` section built into TRL's ``GRPOConfig``
+    as on its own machine, with only the device-bound fields adjusted (see
+    :func:`rewardlab.training.trl_section.check_with_trl`).
+    """
+    values = read_yaml(path)
     if values is None:
         raise ConfigError("the file is empty")
     if not isinstance(values, dict):
@@ -85,15 +96,23 @@ def validate_file(path: Path) -> str:
 
         return f"bench grid, {len(load_bench_config(path).cells())} cells"
     from rewardlab.training.config import load_config
+    from rewardlab.training.run import trl_values
 
     try:
-        load_config(path)
+        config = load_config(path)
     except ConfigError as exc:
         if {"organisms", "rewards"} & set(values):
             raise ConfigError(f"{exc} (read as a training config: bench grids must lie in a folder named "
                               f"'{BENCH_FOLDER}/')") from exc
         raise
-    return "training config"
+    from rewardlab.training.trl_section import check_with_trl
+
+    try:
+        check_with_trl(trl_values(config, path.parent))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    missing = config.data.missing_path()
+    return "training config" if missing is None else f"training config; not trainable here yet: {missing}"
 
 
 def run_validate(paths: Sequence[str]) -> int:

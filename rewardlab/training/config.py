@@ -2,7 +2,8 @@
 
 Every section maps onto a dataclass whose fields carry help text; unknown fields, reward names and
 ``trl:`` keys fail at load with the valid choices. The ``trl:`` section goes straight to TRL's
-``GRPOConfig``, so TRL's own fields are not declared twice here.
+``GRPOConfig``, so TRL's own fields are not declared twice here; their types and ranges are checked
+at load (:mod:`rewardlab.training.trl_section`). A key written twice in the file is refused.
 
 .. code-block:: yaml
 
@@ -17,7 +18,6 @@ Every section maps onto a dataclass whose fields carry help text; unknown fields
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +28,13 @@ import yaml
 from rewardlab.advantages import build_advantage
 from rewardlab.catalogue import build_reward, default_registry
 from rewardlab.configurable import config_field, encode_fields
+from rewardlab.data.hub import looks_local
+from rewardlab.data.names import resolve_name
 from rewardlab.data.rows import check_keep_columns
 from rewardlab.models.tiny import TinyModelConfig
-from rewardlab.registry import ConfigError, build_dataclass, suggest
+from rewardlab.registry import ConfigError, build_dataclass
+from rewardlab.training.trl_section import check_trl_section, grpo_fields
+from rewardlab.yamlfile import read_yaml
 
 # Values a large epsilon takes to switch clipping off while keeping several updates per batch.
 UNCLIPPED_EPSILON = 1.0e6
@@ -78,6 +82,13 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keep_columns", check_keep_columns(self.keep_columns))
+        if self.name not in ("arithmetic", SUPPLIED_DATA):
+            try:
+                resolve_name(self.name)
+            except ValueError as exc:
+                raise ValueError(f"name: {exc}, or 'arithmetic' (synthetic); write e.g. name: math500") from exc
+        if self.path is not None and not self.path.strip():
+            raise ValueError("path is empty; write a local file or folder, a hub id (owner/name), or null")
         if self.keep_columns and self.name == "arithmetic":
             raise ValueError("keep_columns applies to loaded sets (math500, aime24, amc23, gsm8k), not to the "
                              "synthetic 'arithmetic' problems; remove it or set name and path")
@@ -85,6 +96,15 @@ class DataConfig:
             raise ValueError(f"limit must be >= 1 or null, got {self.limit}")
         if "{prompt}" not in self.template:
             raise ValueError(f"template must contain '{{prompt}}', got {self.template!r}")
+
+    def missing_path(self) -> str | None:
+        """Why ``path`` cannot be read here: a local path (not a hub id, whose shape alone is checked, with no
+        download) that does not exist; None when it can. ``train`` refuses such a config before it loads
+        anything; ``validate`` notes it (data built on the training machine may not exist elsewhere)."""
+        if self.path is None or Path(self.path).expanduser().exists() or not looks_local(self.path):
+            return None
+        return (f"data.path: no file or folder at {self.path!r} (relative to {Path.cwd()}); build it first, or "
+                f"write a local path that exists or a hub id such as agentica-org/DeepScaleR-Preview-Dataset")
 
 
 @dataclass(frozen=True)
@@ -140,12 +160,23 @@ class TrainConfig:
     clipping: ClippingConfig = config_field(default_factory=ClippingConfig, help="clipping-bias knobs")
     trl: dict[str, Any] = config_field(default_factory=dict, help="fields passed to trl.GRPOConfig as they are")
     save_final: bool = config_field(True, help="write the trained model to final/ in the run folder")
+    world_size: int | None = config_field(
+        None, help="the number of processes the recipe's batch sizes assume (null = any); `rewardlab train` "
+                   "launched with another count stops. --set world_size=N acknowledges a deliberate change")
+    checkpoint_minutes: float | None = config_field(
+        None, help="also write a checkpoint whenever this many minutes have passed since the last one (null = "
+                   "only TRL's save_steps)")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reward", build_reward(self.reward))
         object.__setattr__(self, "gold", None if self.gold is None else build_reward(self.gold))
         object.__setattr__(self, "advantage", build_advantage(self.advantage))
-        _check_trl_fields(self.trl)
+        if self.world_size is not None and self.world_size < 1:
+            raise ValueError(f"world_size must be >= 1 or null, got {self.world_size}; write e.g. world_size: 8")
+        if self.checkpoint_minutes is not None and self.checkpoint_minutes <= 0:
+            raise ValueError(f"checkpoint_minutes must be > 0 or null, got {self.checkpoint_minutes}; "
+                             "write e.g. checkpoint_minutes: 30")
+        check_trl_section(self.trl)
         clash = {"epsilon", "epsilon_high"} & set(self.trl)
         if clash:
             raise ValueError(f"set {sorted(clash)} in the clipping: section, not under trl:")
@@ -192,34 +223,18 @@ def check_group_layout(per_device_train_batch_size: int, steps_per_generation: i
             f"per_device_train_batch_size: {num_generations}")
 
 
-def _grpo_fields() -> dict[str, Any]:
-    from trl import GRPOConfig
-
-    return {f.name: f for f in dataclasses.fields(GRPOConfig)}
-
-
 def grpo_default(name: str) -> Any:
     """TRL's default for a ``GRPOConfig`` field."""
-    return _grpo_fields()[name].default
+    return grpo_fields()[name].default
 
 
-def _check_trl_fields(values: dict[str, Any]) -> None:
-    known = set(_grpo_fields())
-    for key in values:
-        if key not in known:
-            raise ValueError(f"trl.{key} is not a GRPOConfig field; {suggest(key, known)}"
-                             f"see trl.GRPOConfig for the full list")
-
-
-def load_config(source: str | Path | dict[str, Any]) -> TrainConfig:
-    """A checked :class:`TrainConfig` from a YAML file or a mapping."""
+def load_config(source: str | Path | dict[str, Any], *, where: str | None = None) -> TrainConfig:
+    """A checked :class:`TrainConfig` from a YAML file (read strictly: a repeated key is an error) or a
+    mapping; errors start with ``where`` (default: the file, or ``config``)."""
     if isinstance(source, dict):
-        values, where = source, "config"
+        values, where = source, where or "config"
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f"no config file at {path}")
-        values, where = yaml.safe_load(path.read_text()) or {}, str(path)
+        values, where = read_yaml(source) or {}, where or str(source)
     if not isinstance(values, dict):
         raise ConfigError(f"{where}: a config is a mapping of sections, got {type(values).__name__}")
     return build_dataclass(TrainConfig, values, registry=default_registry(), where=where)

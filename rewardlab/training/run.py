@@ -2,20 +2,21 @@
 
 The run directory holds ``config.yaml`` (the snapshot), ``checkpoints/`` (TRL's, for resuming),
 ``metrics.jsonl`` (one record per logged step, held-out evaluations included), ``final/`` (the
-trained model) and ``summary.json``. Running the same config again resumes from the last
-checkpoint; a finished run is not trained again.
+trained model) and ``summary.json``. Running the same config again resumes from the last complete
+checkpoint; a finished run is not trained again; ``resume=False`` moves an earlier run aside.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewardlab.training.config import SUPPLIED_DATA, DataConfig, ModelConfig, TrainConfig, dump_config
+from rewardlab.training.config import SUPPLIED_DATA, DataConfig, ModelConfig, TrainConfig, dump_config, grpo_default
 
 
 def build_model(config: ModelConfig) -> tuple[Any, Any]:
@@ -65,21 +66,37 @@ def build_dataset(config: DataConfig, *, chat: bool = False) -> Any:
 
 
 def grpo_args(config: TrainConfig, run_dir: Path) -> Any:
-    """TRL's GRPOConfig: CPU-safe defaults, then the ``trl:`` section, then the clipping knobs."""
-    import torch
+    """TRL's GRPOConfig of the run (:func:`trl_values`); TRL's own checks run here."""
     from trl import GRPOConfig
 
+    return GRPOConfig(**trl_values(config, run_dir))
+
+
+def trl_values(config: TrainConfig, run_dir: Path) -> dict[str, Any]:
+    """The GRPOConfig fields of the run: CPU-safe defaults, then the ``trl:`` section, then the clipping knobs.
+
+    Unless the section sets ``save_steps`` or ``save_strategy``, a checkpoint comes every quarter of
+    ``max_steps``. Activation checkpointing is set under its current name (TRL's default, on, with a
+    GPU; off on the CPU), so transformers warns of no deprecated alias.
+    """
+    import torch
+
+    from rewardlab.training.checkpoints import default_save_steps
+
     values: dict[str, Any] = {"output_dir": str(run_dir / "checkpoints"), "seed": config.seed, "report_to": [],
-                              "logging_steps": 1, "save_strategy": "steps", "save_steps": 50,
-                              "disable_tqdm": False}
+                              "logging_steps": 1, "save_strategy": "steps", "disable_tqdm": False,
+                              "activation_checkpointing": grpo_default("gradient_checkpointing")}
+    save_steps = default_save_steps(config.trl)
+    if save_steps is not None:
+        values["save_steps"] = save_steps
     if not torch.cuda.is_available():
-        values.update(use_cpu=True, bf16=False, gradient_checkpointing=False)
+        values.update(use_cpu=True, bf16=False, activation_checkpointing=False)
     values.update(config.trl)
     values.update(config.clipping.grpo_fields())
     if config.clipping.one_update_per_batch:
         accumulation = values.get("gradient_accumulation_steps", 1)
         values.update(steps_per_generation=accumulation, num_iterations=1, generation_batch_size=None)
-    return GRPOConfig(**values)
+    return values
 
 
 @dataclass(frozen=True)
@@ -102,18 +119,35 @@ class Supplied:
 def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None = None) -> dict[str, Any]:
     """Train (or resume) the run described by ``config``; returns the summary it writes.
 
-    The one run builder: ``rewardlab train`` and every bench cell go through it.
+    The one run builder: ``rewardlab train`` and every bench cell go through it. The launch's process
+    count is checked against ``config.world_size`` and TRL's ``GRPOConfig`` is built before the model
+    or the data. A rerun resumes from the last complete checkpoint (a bench cell, which saves none,
+    starts over with its metrics cleared); ``resume=False`` moves an earlier run folder aside first.
     """
     from transformers import PrinterCallback, TrainerCallback
-    from transformers.trainer_utils import get_last_checkpoint
 
+    from rewardlab.training.checkpoints import (
+        SaveEveryMinutes,
+        checkpoint_step,
+        last_complete_checkpoint,
+        move_aside,
+    )
     from rewardlab.training.trainer import GRPOTrainer
+    from rewardlab.training.world_size import check_world_size, launched_world_size
 
+    check_world_size({"world_size": config.world_size, "trl": config.trl,
+                      "clipping": {"one_update_per_batch": config.clipping.one_update_per_batch}},
+                     launched_world_size(), where=config.run_dir)
     supplied = supplied or Supplied()
+    if supplied.dataset is None and (missing := config.data.missing_path()) is not None:
+        raise FileNotFoundError(f"{config.run_dir}: {missing}")
     run_dir = Path(config.run_dir)
     summary_path = run_dir / "summary.json"
     if resume and summary_path.is_file():
         return json.loads(summary_path.read_text())
+    if not resume and (moved := move_aside(run_dir)) is not None:
+        print(f"--no-resume: moved the earlier run {run_dir} aside to {moved}", flush=True)
+    args = grpo_args(config, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     dump_config(config, run_dir / "config.yaml")
     started = time.perf_counter()
@@ -122,7 +156,6 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     chat = config.model.name != "tiny" and getattr(tokenizer, "chat_template", None) is not None
     dataset = supplied.dataset if supplied.dataset is not None else build_dataset(config.data, chat=chat)
     measure = supplied.measure or _heldout_measure(config, tokenizer, chat)
-    args = grpo_args(config, run_dir)
     trainer = GRPOTrainer(model=model, reward=config.reward, args=args, advantage=config.advantage,
                           gold=config.gold, on_reward_error=config.on_reward_error, train_dataset=dataset,
                           processing_class=tokenizer, metrics_path=run_dir / "metrics.jsonl")
@@ -133,10 +166,12 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
                 trainer.log({f"heldout/{k}": v for k, v in measure(trainer.model, tokenizer, False).items()})
 
     trainer.add_callback(HeldOut())
+    if config.checkpoint_minutes is not None:
+        trainer.add_callback(SaveEveryMinutes(config.checkpoint_minutes))
     if supplied.quiet:
         trainer.remove_callback(PrinterCallback)
-    checkpoint = get_last_checkpoint(args.output_dir) if resume and Path(args.output_dir).is_dir() else None
-    _keep_metrics_until(run_dir / "metrics.jsonl", _checkpoint_step(checkpoint))
+    checkpoint = last_complete_checkpoint(args.output_dir) if resume else None
+    _keep_metrics_until(run_dir / "metrics.jsonl", checkpoint_step(checkpoint))
     before_path = run_dir / "heldout_before.json"
     if checkpoint is not None and before_path.is_file():
         before = json.loads(before_path.read_text())
@@ -144,9 +179,14 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         before = measure(trainer.model, tokenizer, True) if supplied.measure_before else None
         before_path.write_text(json.dumps(before))
     if checkpoint is not None and trainer.metrics_writer is not None:
-        trainer.metrics_writer.write(_checkpoint_step(checkpoint), {"resumed_from": checkpoint})
+        trainer.metrics_writer.write(checkpoint_step(checkpoint), {"resumed_from": checkpoint})
     try:
-        trainer.train(resume_from_checkpoint=checkpoint)
+        with warnings.catch_warnings():
+            # TRL 1.16 itself reads transformers' deprecated `model.is_gradient_checkpointing` around every
+            # generation (trl/models/utils.py); no setting of ours can avoid it, so this one warning is hidden.
+            warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
+                                    category=FutureWarning)
+            trainer.train(resume_from_checkpoint=checkpoint)
         after = measure(trainer.model, tokenizer, True)
         if config.save_final:
             trainer.save_model(str(run_dir / "final"))
@@ -154,18 +194,14 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         config.reward.close()
         if config.gold is not None:
             config.gold.close()
-    summary = {"steps": trainer.state.global_step, "seconds": round(time.perf_counter() - started, 2),
+    summary = {"steps": trainer.state.global_step, "world_size": trainer.accelerator.num_processes,
+               "seconds": round(time.perf_counter() - started, 2),
                "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after,
                "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
                "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()}}
     if trainer.accelerator.is_main_process:
         summary_path.write_text(json.dumps(summary, indent=2))
     return summary
-
-
-def _checkpoint_step(checkpoint: str | None) -> int:
-    """The optimiser step a TRL checkpoint folder (``checkpoint-N``) was written at; 0 for none."""
-    return int(Path(checkpoint).name.rpartition("-")[2]) if checkpoint else 0
 
 
 def _keep_metrics_until(path: Path, step: int) -> None:

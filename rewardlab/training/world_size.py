@@ -1,0 +1,118 @@
+"""The number of processes a recipe assumes, checked against the launch before anything is built.
+
+TRL's batch sizes are per process: a generation batch holds ``per_device_train_batch_size × processes ×
+steps_per_generation`` rollouts and a mini-batch (one optimiser step) ``per_device_train_batch_size ×
+processes × gradient_accumulation_steps`` samples. A config written for 8 GPUs therefore trains
+another recipe on 4. A config states ``world_size: 8`` to say so; ``rewardlab train`` launched with
+another count stops, with the figures it would train and the ``--set`` overrides that restore them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from rewardlab.registry import ConfigError
+
+# Set by torchrun and accelerate launch in every process they start.
+WORLD_SIZE_ENV = "WORLD_SIZE"
+
+
+def launched_world_size() -> int:
+    """The number of processes this one was launched among (``$WORLD_SIZE``; 1 when unset)."""
+    raw = os.environ.get(WORLD_SIZE_ENV, "1").strip() or "1"
+    try:
+        return max(1, int(raw))
+    except ValueError as exc:
+        raise ConfigError(f"${WORLD_SIZE_ENV} is {raw!r}, not a number of processes") from exc
+
+
+def check_world_size(values: Mapping[str, Any], actual: int, *, where: str = "config") -> None:
+    """Refuse to train a config whose ``world_size`` differs from ``actual``, the launched count.
+
+    ``values`` is the config as read (a mapping, before it is built), so that this is the first check
+    made; a config without ``world_size`` runs on any count.
+    """
+    assumed = values.get("world_size")
+    if assumed is None:
+        return
+    if isinstance(assumed, bool) or not isinstance(assumed, int) or assumed < 1:
+        raise ConfigError(f"{where}: world_size must be a number of processes >= 1 (or null: any), got {assumed!r}; "
+                          "write e.g. world_size: 8")
+    if assumed == actual:
+        return
+    layout = _Layout.of(values)
+    rollouts, mini = layout.rollouts(assumed), layout.mini_batch(assumed)
+    raise ConfigError(
+        f"{where}: this recipe assumes world_size: {assumed} processes but was launched with {actual} "
+        f"(${WORLD_SIZE_ENV}). With {actual} a generation batch would hold {layout.rollouts_text(actual)} rollouts "
+        f"(recipe: {rollouts}) and a mini-batch {layout.mini_batch_text(actual)} samples (recipe: {mini}). "
+        f"{layout.remedy(assumed, actual)} To train the changed recipe on purpose, add --set world_size={actual} "
+        "alone.")
+
+
+class _Layout:
+    """The batch fields of a ``trl:`` section that the process count multiplies."""
+
+    def __init__(self, per_device: int, accumulation: int, steps: int, generation_batch: int | None,
+                 steps_follow_accumulation: bool, group: int) -> None:
+        self.per_device, self.accumulation, self.steps, self.group = per_device, accumulation, steps, group
+        self.generation_batch, self.steps_follow_accumulation = generation_batch, steps_follow_accumulation
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> _Layout:
+        from rewardlab.training.trl_section import grpo_fields
+
+        trl = values.get("trl") or {}
+        one_update = bool((values.get("clipping") or {}).get("one_update_per_batch"))
+
+        def value(name: str) -> Any:
+            return trl[name] if trl.get(name) is not None else grpo_fields()[name].default
+
+        accumulation = value("gradient_accumulation_steps")
+        generation_batch = None if one_update else trl.get("generation_batch_size")
+        steps = trl.get("steps_per_generation")
+        follows = one_update or (steps is None and generation_batch is None)
+        return cls(value("per_device_train_batch_size"), accumulation, accumulation if follows else steps,
+                   generation_batch, follows, value("num_generations"))
+
+    def rollouts(self, processes: int) -> int:
+        if self.generation_batch is not None:
+            return self.generation_batch
+        return self.per_device * processes * self.steps
+
+    def mini_batch(self, processes: int) -> int:
+        return self.per_device * processes * self.accumulation
+
+    def rollouts_text(self, processes: int) -> str:
+        if self.generation_batch is not None:
+            return f"generation_batch_size = {self.generation_batch}"
+        return f"{self.per_device} × {processes} × {self.steps} = {self.rollouts(processes)}"
+
+    def mini_batch_text(self, processes: int) -> str:
+        return f"{self.per_device} × {processes} × {self.accumulation} = {self.mini_batch(processes)}"
+
+    def remedy(self, assumed: int, actual: int) -> str:
+        """The ``--set`` overrides that keep both figures on ``actual`` processes, or why none exist.
+
+        Either the two step counts grow by ``assumed / actual`` (the per-process batch, and so the memory,
+        stays), or the per-process batch does; an option must give integers and keep whole groups.
+        """
+        scale = assumed / actual
+        options = []
+        accumulation = self.accumulation * scale
+        steps = accumulation if self.steps_follow_accumulation else self.steps * scale
+        if accumulation.is_integer() and steps.is_integer() and (self.per_device * steps) % self.group == 0:
+            sets = [f"--set trl.gradient_accumulation_steps={int(accumulation)}"]
+            if not self.steps_follow_accumulation and self.generation_batch is None:
+                sets.append(f"--set trl.steps_per_generation={int(steps)}")
+            options.append(" ".join(sets))
+        per_device = self.per_device * scale
+        if per_device.is_integer() and (per_device * self.steps) % self.group == 0:
+            options.append(f"--set trl.per_device_train_batch_size={int(per_device)}")
+        if not options:
+            return (f"No integer batch fields keep both figures on {actual} processes; launch {assumed}, or a count "
+                    "that divides the recipe's batch fields.")
+        return (f"To keep the recipe, launch {assumed} processes, or add --set world_size={actual} with "
+                + ", or with ".join(options) + ".")
