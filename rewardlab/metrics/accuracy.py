@@ -98,6 +98,20 @@ def _check_k(k: int) -> None:
         raise ValueError(f"k must be a positive integer, got {k!r}")
 
 
+def pass_at_k_per_group(correct_per_group: Sequence[Sequence[bool | None]], k: int) -> list[float | None]:
+    """:func:`pass_at_k` of each group from its scorable samples; ``None`` for a group with fewer than ``k``.
+
+    ``n_g`` counts the scorable samples of group ``g`` (``None`` entries are dropped) and ``c_g`` the
+    correct ones.
+    """
+    _check_k(k)
+    estimates: list[float | None] = []
+    for group in correct_per_group:
+        known = _scorable(group)
+        estimates.append(pass_at_k(len(known), sum(known), k) if len(known) >= k else None)
+    return estimates
+
+
 def mean_pass_at_k(correct_per_group: Sequence[Sequence[bool | None]], k: int) -> float:
     """Mean of :func:`pass_at_k` over the groups (one group per prompt) that have at least ``k`` samples.
 
@@ -105,17 +119,12 @@ def mean_pass_at_k(correct_per_group: Sequence[Sequence[bool | None]], k: int) -
               \\quad G_k = \\{g : n_g \\ge k\\}
 
     ``n_g`` counts the scorable samples of group ``g`` (``None`` entries are dropped) and ``c_g`` the
-    correct ones.
+    correct ones (:func:`pass_at_k_per_group`).
 
     Raises:
         InsufficientSamplesError: (a ``ValueError``) when no group has ``k`` scorable samples.
     """
-    _check_k(k)
-    estimates = []
-    for group in correct_per_group:
-        known = _scorable(group)
-        if len(known) >= k:
-            estimates.append(pass_at_k(len(known), sum(known), k))
+    estimates = [e for e in pass_at_k_per_group(correct_per_group, k) if e is not None]
     if not estimates:
         raise InsufficientSamplesError(
             f"pass@{k} needs a group with at least {k} scorable samples; the largest has "
@@ -161,6 +170,26 @@ def maj_at_k(answers_per_group: Sequence[Sequence[Hashable | None]],
         ValueError: when the two sequences do not match in shape.
         InsufficientSamplesError: (a ``ValueError``) when no group has ``k`` samples to vote.
     """
+    outcomes = [o for o in majority_correct_per_group(answers_per_group, correct_per_group, k, equivalence)
+                if o is not None]
+    if not any(len(answers) >= k for answers in answers_per_group):
+        raise InsufficientSamplesError(
+            f"maj@{k} needs a group with at least {k} samples; the largest has "
+            f"{max((len(a) for a in answers_per_group), default=0)}")
+    return float(np.mean(outcomes)) if outcomes else math.nan
+
+
+def majority_correct_per_group(answers_per_group: Sequence[Sequence[Hashable | None]],
+                               correct_per_group: Sequence[Sequence[bool | None]], k: int,
+                               equivalence: Equivalence = EXACT) -> list[bool | None]:
+    """Whether the majority class of each group's first ``k`` samples is correct (the terms of :func:`maj_at_k`).
+
+    ``None`` for a group with fewer than ``k`` samples or whose majority class has only unknown
+    correctness; ``False`` for a group where no sample has an answer. One vote for all groups.
+
+    Raises:
+        ValueError: when the two sequences do not match in shape.
+    """
     _check_k(k)
     if len(answers_per_group) != len(correct_per_group):
         raise ValueError(f"answers_per_group and correct_per_group must have the same number of groups, "
@@ -172,10 +201,7 @@ def maj_at_k(answers_per_group: Sequence[Sequence[Hashable | None]],
         if len(answers) >= k:
             voting.append(index)
     votes = vote_groups([list(answers_per_group[g])[:k] for g in voting], equivalence)
-    outcomes = [outcome for g, vote in zip(voting, votes, strict=True)
-                if (outcome := _majority_correct(vote, list(correct_per_group[g])[:k])) is not None]
-    if not voting:
-        raise InsufficientSamplesError(
-            f"maj@{k} needs a group with at least {k} samples; the largest has "
-            f"{max((len(a) for a in answers_per_group), default=0)}")
-    return float(np.mean(outcomes)) if outcomes else math.nan
+    outcomes: list[bool | None] = [None] * len(answers_per_group)
+    for g, vote in zip(voting, votes, strict=True):
+        outcomes[g] = _majority_correct(vote, list(correct_per_group[g])[:k])
+    return outcomes
