@@ -7,6 +7,7 @@ at once; the model is loaded inside :func:`rewardlab.sampling.sample_to_file`.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rewardlab.sampling.settings import BACKENDS, SampleSettings
@@ -66,9 +67,23 @@ def settings_from_args(args: argparse.Namespace) -> SampleSettings:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    """Sample as the flags say into ``args.out``; one line on stderr and exit 2 on bad input."""
+    """Sample as the flags say into ``args.out``.
+
+    A backend that cannot start or fails for good prints one line on stderr and exits 2 (bad data and
+    settings raise ValueError, which ``rewardlab``'s main prints the same way); an interrupt exits 130,
+    the samples written so far kept.
+    """
     settings = settings_from_args(args)
     from rewardlab.sampling import sample_to_file
+    from rewardlab.sampling.errors import SamplingError
 
-    sample_to_file(settings, args.out, progress=True)
+    try:
+        sample_to_file(settings, args.out, progress=True)
+    except SamplingError as exc:
+        print(f"rewardlab sample: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"rewardlab sample: interrupted; the samples written are kept in {args.out}: rerun the same "
+              "command to finish", file=sys.stderr)
+        return 130
     return 0

@@ -49,7 +49,7 @@ class SampleSettings:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
         if "{prompt}" not in self.template:
             raise ValueError(f"the template must contain '{{prompt}}', got {self.template!r}; "
-                             "write e.g. --template '{prompt} Put the final answer in \\boxed{{}}.'")
+                             "write e.g. --template '{prompt} Put the final answer in \\boxed{}.'")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.endpoint is not None:

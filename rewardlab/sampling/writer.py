@@ -1,0 +1,98 @@
+"""The output file of ``rewardlab sample``: JSON lines appended one sample at a time, and reopened to resume.
+
+Each sample is written as one line and flushed at once, so a killed run loses at most the line it was
+writing. Reopening the file reads which ``(group_id, sample)`` pairs it already holds; a last line cut
+short by a kill is dropped (its sample is drawn again). A file written with other settings, or for
+other problems, is refused rather than mixed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+logger = logging.getLogger(__name__)
+
+_ELSEWHERE = "rerun with the settings it was drawn with, or write to another file (-o)"
+
+
+def _drop_partial_last_line(path: Path) -> None:
+    """Cut the file back to its last newline: a line without one was being written when a run was killed."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        with path.open("r+b") as handle:
+            handle.truncate(keep)
+        logger.warning("%s: dropped a partial last line (%d bytes) left by a killed run", path, len(data) - keep)
+
+
+def _check_line(path: Path, number: int, record: Any, settings: Mapping[str, Any], prompts: Sequence[str]) -> None:
+    where = f"{path}:{number}"
+    if not isinstance(record, dict) or not all(
+            isinstance(record.get(k), int) and not isinstance(record.get(k), bool) for k in ("group_id", "sample")):
+        raise ValueError(f"{where}: not a line written by rewardlab sample (no integer group_id and sample); "
+                         "write to another file (-o)")
+    for name, value in settings.items():
+        if record.get(name) != value:
+            raise ValueError(f"{where}: this file's samples were drawn with {name}={record.get(name)!r}, not "
+                             f"{value!r}; {_ELSEWHERE}")
+    group = record["group_id"]
+    if group < len(prompts) and record.get("prompt") != prompts[group]:
+        raise ValueError(f"{where}: problem {group}'s prompt differs from the one in this file (other --data or "
+                         f"--split?); {_ELSEWHERE}")
+
+
+def samples_present(path: Path, settings: Mapping[str, Any], prompts: Sequence[str]) -> set[tuple[int, int]]:
+    """The ``(group_id, sample)`` pairs already in ``path`` (none when it does not exist).
+
+    Args:
+        settings: the fields every line must hold with these values (the model and sampling settings).
+        prompts: the prompt of each problem, by ``group_id``.
+
+    Raises:
+        ValueError: a line that is not JSON or not a sample, or was drawn with other settings or prompts.
+    """
+    if not path.exists():
+        return set()
+    _drop_partial_last_line(path)
+    present: set[tuple[int, int]] = set()
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg}); write to another file (-o)") from None
+            _check_line(path, number, record, settings, prompts)
+            present.add((record["group_id"], record["sample"]))
+    return present
+
+
+class SampleWriter:
+    """Appends one JSON line per sample to a file, flushed as each is written."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.written = 0
+        self._handle: IO[str] = path.open("a", encoding="utf-8")
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        self._handle.write(json.dumps(dict(record), ensure_ascii=False) + "\n")
+        self._handle.flush()
+        self.written += 1
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> SampleWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
