@@ -144,3 +144,49 @@ def test_sigint_after_a_checkpoint_then_rerun_gives_each_step_once_matching_an_u
             for key in ("reward", "loss")}
     print(f"resumed at step {resumed_at}; largest gap after it: {gaps}")
     assert gaps == {"reward": 0.0, "loss": 0.0}
+
+
+@pytest.mark.slow
+def test_the_run_builder_names_activation_checkpointing_by_its_current_name(tmp_path: Path) -> None:
+    import warnings
+
+    from rewardlab.training.run import grpo_args, trl_values
+
+    values = trl_values(load_config(_tiny(tmp_path)), tmp_path)
+    assert "gradient_checkpointing" not in values and values["activation_checkpointing"] is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        grpo_args(load_config(_tiny(tmp_path)), tmp_path)
+
+
+def test_a_run_started_without_a_checkpoint_clears_its_metrics(tmp_path: Path) -> None:
+    """What a bench cell (save_strategy "no") interrupted midway gets on its rerun: a clean start."""
+    from rewardlab.training.run import _keep_metrics_until
+
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1, "loss": 0.5}\n{"step": 2, "loss": 0.4}\n')
+    _keep_metrics_until(path, 0)
+    assert path.read_text() == ""
+    path.write_text('{"step": 1, "loss": 0.5}\n{"step": 2, "loss": 0.4}\n{"step": 3, "loss": 0.3}\n')
+    _keep_metrics_until(path, 2)
+    assert [json.loads(line)["step"] for line in path.read_text().splitlines()] == [1, 2]
+
+
+@pytest.mark.slow
+def test_no_resume_trains_in_a_fresh_folder_and_keeps_the_old_run(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from rewardlab.training.run import train
+
+    run = tmp_path / "run"
+    config = load_config({**_tiny(run, max_steps=1), "heldout": {"n": 2, "k": 1, "max_new_tokens": 2},
+                          "save_final": False})
+    run.mkdir()
+    (run / "metrics.jsonl").write_text('{"step": 1, "loss": 9.0}\n')
+    (run / "summary.json").write_text('{"steps": 1}')
+    summary = train(config, resume=False)
+    moved = [p for p in tmp_path.iterdir() if p.name.startswith("run.old-")]
+    assert len(moved) == 1 and f"aside to {moved[0]}" in capsys.readouterr().out
+    assert (moved[0] / "metrics.jsonl").read_text() == '{"step": 1, "loss": 9.0}\n'
+    assert summary["steps"] == 1 and summary["resumed_from"] is None
+    records = [r for r in _records(run) if "loss" in r]
+    assert [r["step"] for r in records] == [1] and records[0]["loss"] != 9.0  # the new run's step alone

@@ -23,7 +23,7 @@ def _trl_args(tmp_path: Path, **overrides):
 
     values = dict(output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, num_generations=4,
                   max_completion_length=6, max_steps=2, learning_rate=1e-2, use_cpu=True, bf16=False,
-                  gradient_checkpointing=False, logging_steps=1, report_to=[], save_strategy="no", seed=0,
+                  activation_checkpointing=False, logging_steps=1, report_to=[], save_strategy="no", seed=0,
                   temperature=1.0)
     values.update(overrides)
     return GRPOConfig(**values)
