@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rewardlab.cli.console import PlainHelpFormatter
+from rewardlab.cli.eval import add_eval_arguments, check_eval_inputs
 from rewardlab.cli.sample import add_sampling_arguments
 from rewardlab.registry import ConfigError
 
@@ -113,6 +114,15 @@ def _parser() -> argparse.ArgumentParser:
                                  "reads. Rerunning the same command appends only the samples the file lacks.")
     add_sampling_arguments(sample)
     sample.add_argument("-o", "--out", required=True, metavar="ROLLOUTS.jsonl", help="output file (JSON lines)")
+
+    evaluate = command(
+        "eval", "what each reward and evaluator says about a model's samples",
+        description="Report accuracy, pass@k and maj@k (k: powers of 2 up to n, and n), code-reasoning and boxed "
+                    "rates, length, calibration (when completions state a confidence), abstention and "
+                    "truthfulness (when they apply) and each -r reward against binary, for one rollouts file; for "
+                    "two, side by side with B - A and a 95% paired-bootstrap interval over problems. With --data, "
+                    "sample each model first and keep its rollouts.")
+    add_eval_arguments(evaluate)
     return parser
 
 
@@ -164,6 +174,10 @@ def _run(args: argparse.Namespace) -> int:
         from rewardlab.cli.sample import run_sample
 
         return run_sample(args)
+    if args.command == "eval":
+        from rewardlab.cli.eval import run_eval
+
+        return run_eval(args)
     raise AssertionError(f"unhandled command {args.command!r}")  # pragma: no cover (argparse refuses others)
 
 
@@ -171,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         check_paths(args)
+        if args.command == "eval":
+            check_eval_inputs(args)
         return _run(args)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         print(f"rewardlab {args.command}: error: {exc}", file=sys.stderr)

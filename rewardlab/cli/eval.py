@@ -1,0 +1,196 @@
+"""``rewardlab eval``: what each reward and evaluator says about a model's samples.
+
+``rewardlab eval ROLLOUTS.jsonl [B.jsonl] [-r SPEC ...] [--json] [--out DIR]`` reads any file that
+``rewardlab score`` reads; ``rewardlab eval MODEL [MODEL_B] --data SET [sampling flags]`` first samples each
+model into a rollouts file (kept in ``--out``) with ``rewardlab sample``'s machinery, then evaluates it.
+Gold correctness is the ``binary`` reward's (the shared checker) against the ``answer`` column.
+
+This module is light at import (the parser is built from it before any command runs); scoring,
+sampling and plotting are imported when they are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rewardlab.evaluation.report import Report, Samples
+    from rewardlab.types import RolloutBatch
+
+# Columns a sampled file records on every line; shown when every sample shares one value.
+SETTINGS_COLUMNS = ("model", "backend", "temperature", "top_p", "max_new_tokens", "seed")
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    """The eval command's arguments, with ``rewardlab sample``'s flags for the MODEL mode (``--data`` selects it)."""
+    from rewardlab.cli.sample import add_sampling_arguments
+
+    parser.add_argument("inputs", nargs="+", metavar="ROLLOUTS_OR_MODEL",
+                        help="one rollouts file (JSONL, as rewardlab score reads) to report on, or two to compare "
+                             "(B − A); with --data, one or two models to sample first")
+    parser.add_argument("--reward", "-r", action="append", default=[], metavar="SPEC",
+                        help="a reward to report (its mean, and agreement, precision and recall against binary): a "
+                             "name, an inline mapping such as '{type: random, p: 0.3}', or a YAML file; repeat")
+    parser.add_argument("--json", action="store_true", help="print only JSON on standard output")
+    parser.add_argument("--out", metavar="DIR",
+                        help="folder for the Markdown, CSV and reliability-diagram files (default: beside the first "
+                             "rollouts file; in the MODEL mode ./evaluations, which also keeps the rollouts)")
+    parser.add_argument("--resamples", type=int, default=10_000, help="paired-bootstrap resamples (two inputs)")
+    parser.add_argument("--bootstrap-seed", type=int, default=0, help="seed of the paired bootstrap")
+    sampling = parser.add_argument_group("sampling (the MODEL mode: give --data)")
+    flags = argparse.ArgumentParser(add_help=False)
+    add_sampling_arguments(flags)
+    for action in flags._actions:  # the sampler's own flags; its MODEL positional is this command's inputs
+        if action.option_strings:
+            action.required = False
+            sampling._add_action(action)
+
+
+def check_eval_inputs(args: argparse.Namespace) -> None:
+    """Refuse missing rollouts files, and a wrong number of inputs, before anything heavy is imported.
+
+    Raises:
+        FileNotFoundError: naming the path (file mode).
+        ValueError: more than two inputs, or a resample count below 1.
+    """
+    if len(args.inputs) > 2:
+        raise ValueError(f"give one input to report on or two to compare, got {len(args.inputs)}: "
+                         f"{' '.join(args.inputs)}")
+    if args.resamples < 1:
+        raise ValueError(f"--resamples must be >= 1, got {args.resamples}")
+    if args.data is None:
+        for path in args.inputs:
+            if not Path(path).is_file():
+                hint = "" if Path(path).suffix else " (to sample a model first, give --data)"
+                raise FileNotFoundError(f"no such rollouts file: {path}{hint}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip("/")).strip("-") or "model"
+
+
+def sample_models(args: argparse.Namespace, out_dir: Path) -> list[Path]:
+    """Sample each model of ``args.inputs`` with the sampling flags into ``out_dir``; the rollouts files."""
+    from rewardlab.cli.sample import settings_from_args
+    from rewardlab.sampling import sample_to_file
+
+    paths = []
+    for model in args.inputs:
+        settings = settings_from_args(argparse.Namespace(**{**vars(args), "model": model}))
+        name = f"{_slug(model)}_{_slug(settings.data)}_n{settings.n}_t{settings.temperature:g}.jsonl"
+        paths.append(sample_to_file(settings, out_dir / name, progress=True))
+    return paths
+
+
+def _confidence(batch: RolloutBatch) -> tuple[float | None, ...] | None:
+    """The file's ``confidence`` column, else the ``<confidence>`` each completion states (RLCR's format)."""
+    from rewardlab.rewards.calibration import last_tag, parse_confidence
+
+    column = batch.columns.get("confidence")
+    if column is not None and any(q is not None for q in column):
+        return tuple(None if q is None else float(q) for q in column)
+    stated = tuple(parse_confidence(last_tag(c, "confidence")) for c in batch.completions)
+    return stated if any(q is not None for q in stated) else None
+
+
+def _settings(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    shared = {}
+    for name in SETTINGS_COLUMNS:
+        values = {json.dumps(row.get(name)) for row in rows}
+        if len(values) == 1 and rows[0].get(name) is not None:
+            shared[name] = rows[0][name]
+    return shared
+
+
+def evaluate_file(path: Path, specs: Sequence[str], source: str | None = None) -> tuple[Report, Samples]:
+    """Score the rollouts of ``path`` with ``binary`` and each reward of ``specs``; its report and samples."""
+    from rewardlab.catalogue import build_reward
+    from rewardlab.cli.score import parse_spec
+    from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
+    from rewardlab.evaluation.report import Samples, abstention_applies, evaluate_samples, problem_keys
+    from rewardlab.rewards.abstention import AbstentionMatcher
+    from rewardlab.types import gold_correct
+
+    rows = read_rollouts(path)
+    if not rows:
+        raise ValueError(f"{path} holds no rollouts")
+    batch = rollouts_to_batch(rows)
+    gold = build_reward("binary")
+    rewards = [(text, build_reward(parse_spec(text))) for text in specs]
+    try:
+        gold_result = gold.score(batch)
+        results = {text: gold_result if reward == gold else reward.score(batch) for text, reward in rewards}
+        answers = gold_result.diagnostics["parsed_answer"]
+        matcher = AbstentionMatcher()
+        abstained = tuple(matcher(a) for a in answers)
+        answerable = batch.columns.get("answerable")
+        samples = Samples(
+            problems=problem_keys(batch.prompts, batch.columns.get("id")),
+            completions=batch.completions,
+            correct=gold_correct(gold_result),
+            answers=answers,
+            confidence=_confidence(batch),
+            abstained=abstained if abstention_applies(batch.prompts, abstained, answerable) else None,
+            answerable=answerable,
+            rewards=results,
+        )
+        report = evaluate_samples(samples, equivalence=gold.checker.equivalence(),  # type: ignore[attr-defined]
+                                  source=source or str(path), settings=_settings(rows))
+    finally:
+        for _, reward in rewards:
+            reward.close()
+        gold.close()
+    return report, samples
+
+
+def _write_files(subject: Any, stem: str, out_dir: Path,
+                 with_confidence: Sequence[tuple[str, Path, Samples]]) -> dict[str, str]:
+    """The Markdown and CSV of ``subject`` and a reliability diagram per input that states confidences."""
+    from rewardlab.cli.eval_tables import csv_text, markdown
+    from rewardlab.metrics.calibration import reliability_diagram
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {"markdown": out_dir / f"{stem}.eval.md", "csv": out_dir / f"{stem}.eval.csv"}
+    files["markdown"].write_text(markdown(subject), encoding="utf-8")
+    files["csv"].write_text(csv_text(subject), encoding="utf-8")
+    for label, path, samples in with_confidence:
+        png = out_dir / f"{stem}.reliability{label and '-' + label}.png"
+        reliability_diagram(samples.confidence, samples.correct, png, title=f"Reliability: {path.name}")
+        files[f"reliability{label and '_' + label}"] = png
+    return {name: str(p) for name, p in files.items()}
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Evaluate one input or compare two: the table (or ``--json``) on stdout, Markdown/CSV/PNG in ``--out``."""
+    from rewardlab.cli.eval_tables import comparison_json, print_table, report_json
+    from rewardlab.evaluation.comparison import compare_reports
+
+    model_mode = args.data is not None
+    out_dir = Path(args.out) if args.out else (Path("evaluations") if model_mode else Path(args.inputs[0]).parent)
+    paths = sample_models(args, out_dir) if model_mode else [Path(p) for p in args.inputs]
+    sources = [f"{m} ({p})" for m, p in zip(args.inputs, paths, strict=True)] if model_mode else [None] * len(paths)
+    evaluated = [evaluate_file(p, args.reward, s) for p, s in zip(paths, sources, strict=True)]
+    labels = [""] if len(paths) == 1 else ["A", "B"]
+    with_confidence = [(label, p, samples) for label, p, (_, samples) in zip(labels, paths, evaluated, strict=True)
+                       if samples.confidence is not None]
+    if len(evaluated) == 1:
+        subject: Any = evaluated[0][0]
+        stem, as_json = paths[0].stem, report_json
+    else:
+        subject = compare_reports(evaluated[0][0], evaluated[1][0], resamples=args.resamples,
+                                  seed=args.bootstrap_seed)
+        stem, as_json = f"{paths[0].stem}-vs-{paths[1].stem}", comparison_json
+    files = _write_files(subject, stem, out_dir, with_confidence)
+    if args.json:
+        print(json.dumps({**as_json(subject), "files": files}, indent=2, ensure_ascii=False))
+    else:
+        print_table(subject)
+        print(f"written: {', '.join(files.values())}", file=sys.stderr)
+    return 0
+
