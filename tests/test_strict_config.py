@@ -70,8 +70,11 @@ def test_validate_runs_trls_own_checks(tmp_path: Path, capsys: pytest.CaptureFix
         capsys.readouterr().out
 
 
-def test_a_repeated_key_is_refused_with_the_file_and_both_lines(tmp_path: Path) -> None:
+def test_a_repeated_key_is_refused_with_the_file_and_both_lines(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, "model: {name: tiny}\ntrl:\n  max_steps: 5\n  temperature: 1.0\n  max_steps: 50\n")
+    assert run_validate([str(path)]) == 1
+    assert f"FAILED  {path}:5: key 'max_steps' appears twice" in capsys.readouterr().out
     with pytest.raises(ConfigError, match=rf"^{path}:5: key 'max_steps' appears twice in one mapping "
                                           r"\(lines 3 and 5\); keep the one you mean"):
         load_config(path)
@@ -79,8 +82,10 @@ def test_a_repeated_key_is_refused_with_the_file_and_both_lines(tmp_path: Path) 
         read_yaml(path)
 
 
-def test_an_unknown_data_name_is_refused_with_the_choices(tmp_path: Path) -> None:
+def test_an_unknown_data_name_is_refused_with_the_choices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, "data: {name: math5000}\n")
+    assert run_validate([str(path)]) == 1
+    assert f"FAILED  {path}: data: name: unknown dataset 'math5000'" in capsys.readouterr().out
     with pytest.raises(ConfigError, match=rf"^{path}\.data: name: unknown dataset 'math5000'; did you mean "
                                           r"'math500'\?.*write e\.g\. name: math500"):
         load_config(path)

@@ -130,11 +130,19 @@ def run_validate(paths: Sequence[str]) -> int:
             kind = validate_file(file)
         except Exception as exc:  # every failure is reported against its file, and the next file runs
             failed += 1
-            message = str(exc).removeprefix(f"{file}: ")
-            if not isinstance(exc, (ValueError, OSError)):
-                message = f"{type(exc).__name__}: {message}"
-            print(f"FAILED  {file}: {' '.join(message.split())}")
+            print(f"FAILED  {file}{_located(str(exc), str(file), exc)}")
         else:
             print(f"ok      {file}  ({kind})")
     print(f"{len(files) - failed} of {len(files)} configs valid")
     return 1 if failed else 0
+
+
+def _located(message: str, file: str, exc: Exception) -> str:
+    """``message`` as the rest of a line that starts with ``file``: ``": text"``, ``":LINE: text"`` or, for a
+    message about a section (``FILE.data: ...``), ``": data: ..."``."""
+    rest = message[len(file):] if message.startswith(file) else f": {message}"
+    if rest.startswith("."):
+        rest = f": {rest[1:]}"
+    if not isinstance(exc, (ValueError, OSError)):
+        rest = f": {type(exc).__name__}{rest}"
+    return " ".join(rest.split())
