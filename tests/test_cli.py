@@ -76,6 +76,8 @@ _LIGHT_COMMANDS = [
     ["judge-eval", "{missing}/rollouts.jsonl", "-j", "echo"], ["clip-bands", "--help"],
     ["clip-bands", "qwen_math_like", "--grid", "{missing}/grid.yaml"],
     ["clip-bands", "qwen_math_like", "--epsilon", "2"],
+    ["sample", "--help"], ["sample", "smollm2", "--data", "{missing}/problems.jsonl", "-o", "{missing}/out.jsonl"],
+    ["sample", "smollm2", "--data", "gsm9k", "-o", "{missing}/out.jsonl"],
 ]  # (a grid's organisms are checked once the grid is loaded, and loading a grid checks its TRL fields with TRL)
 
 _PROBE = """
@@ -101,7 +103,8 @@ def test_light_commands_answer_without_importing_torch_or_trl(tmp_path: Path) ->
     for row in report:
         assert row["heavy"] == [], f"rewardlab {' '.join(row['argv'])} imported {row['heavy']}"
     codes = {" ".join(row["argv"][:1]): row["code"] for row in report if "--help" not in row["argv"]}
-    assert codes == {"list": 0, "train": 2, "score": 2, "validate": 2, "bench": 2, "judge-eval": 2, "clip-bands": 2}
+    assert codes == {"list": 0, "train": 2, "score": 2, "validate": 2, "bench": 2, "judge-eval": 2, "clip-bands": 2,
+                     "sample": 2}
 
 
 def test_a_missing_config_is_named_before_training_starts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
