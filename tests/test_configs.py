@@ -123,3 +123,25 @@ def test_validate_reports_every_bad_file_and_exits_non_zero(tmp_path: Path,
 def test_validate_of_a_missing_path_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(tmp_path / "nowhere")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_every_gpu_config_keeps_vllm_on_says_how_to_run_without_it_and_names_a_shipped_launch_config() -> None:
+    import yaml
+
+    for path in sorted((CONFIGS / "gpu").glob("*.yaml")):
+        text = path.read_text()
+        assert yaml.safe_load(text)["trl"]["use_vllm"] is True, path.name
+        assert "--set trl.use_vllm=false" in text, f"{path.name} does not say what to change without vLLM"
+        launched = [word for word in text.split() if word.startswith("configs/accelerate/")]
+        assert launched, f"{path.name} names no launch config"
+        assert all((CONFIGS.parent / word).is_file() for word in launched), launched
+
+
+def test_a_broken_launch_config_fails_validation_naming_the_file(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "accelerate"
+    folder.mkdir()
+    (folder / "typo.yaml").write_text("distributed_type: MULTI_GPU\nnum_proceses: 2\n")
+    assert is_launch_config(folder / "typo.yaml")
+    assert run_validate([str(folder)]) == 1
+    assert "FAILED" in capsys.readouterr().out
