@@ -203,3 +203,24 @@ def test_a_real_launch_with_the_wrong_count_stops_before_importing_torch(tmp_pat
     assert done.returncode != 0
     assert "launched with 4" in done.stderr and "--set world_size=4" in done.stderr, done.stderr
     assert "torch imported" not in done.stderr
+
+
+@pytest.mark.slow
+def test_with_a_gpu_the_defaults_turn_activation_checkpointing_on_under_its_current_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    import torch
+
+    from rewardlab.training.run import trl_values
+    from rewardlab.training.trl_section import check_with_trl
+
+    config = load_config({"model": {"name": "tiny"}, "trl": {"per_device_train_batch_size": 8}})
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    values = trl_values(config, tmp_path)
+    monkeypatch.undo()
+    assert values["activation_checkpointing"] is True and "use_cpu" not in values  # TRL's own default, renamed
+    assert not {"gradient_checkpointing", "gradient_checkpointing_kwargs"} & set(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        check_with_trl(values)
