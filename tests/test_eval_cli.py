@@ -122,6 +122,13 @@ def test_more_than_two_inputs_is_a_clear_error(capsys: pytest.CaptureFixture[str
     assert "one input to report on or two to compare" in capsys.readouterr().err
 
 
+def test_a_confidence_that_is_not_a_probability_is_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rollouts = tmp_path / "bad.jsonl"
+    rollouts.write_text(json.dumps({"prompt": "q", "completion": "\\boxed{1}", "answer": "1", "confidence": "high"}))
+    assert main(["eval", str(rollouts)]) == 2
+    assert "rollout 0 (from 0): confidence must be a number in [0, 1] or null, got 'high'" in capsys.readouterr().err
+
+
 _PROBE = """
 import json, sys
 from rewardlab.cli.main import main

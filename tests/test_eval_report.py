@@ -193,9 +193,11 @@ def write_rlcr_file(path: Path) -> Path:
 
 @pytest.mark.slow
 def test_a_file_is_read_scored_and_reported_as_by_hand(tmp_path: Path) -> None:
-    from rewardlab.cli.eval import evaluate_file
+    from rewardlab.cli.eval import built_rewards, evaluate_file
 
-    plain, _ = evaluate_file(write_plain_file(tmp_path / "plain.jsonl"), ["format"])
+    with built_rewards(["format"]) as (gold, rewards):
+        plain, _ = evaluate_file(write_plain_file(tmp_path / "plain.jsonl"), gold, rewards)
+        rlcr, samples = evaluate_file(write_rlcr_file(tmp_path / "rlcr.jsonl"), gold, [])
     figures = plain.values()
     assert plain.n_samples == 12 and len(plain.problems) == 3
     assert figures["accuracy"] == pytest.approx(3 / 12)
@@ -203,7 +205,6 @@ def test_a_file_is_read_scored_and_reported_as_by_hand(tmp_path: Path) -> None:
     assert figures["format/precision"] == pytest.approx(3 / 11) and figures["format/recall"] == 1.0
     assert "ece" not in figures and "truthfulness" not in figures
 
-    rlcr, samples = evaluate_file(write_rlcr_file(tmp_path / "rlcr.jsonl"), [])
     figures = rlcr.values()
     assert samples.confidence == (0.9, 0.2, 0.8, 0.6)  # read from the <confidence> tags
     assert figures["brier"] == pytest.approx((0.1**2 + 0.2**2 + 0.8**2 + 0.4**2) / 4)

@@ -15,12 +15,15 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rewardlab.evaluation.report import Report, Samples
+    from rewardlab.rewards.base import Reward
+    from rewardlab.rewards.correctness import BinaryCorrectness
     from rewardlab.types import RolloutBatch
 
 # Columns a sampled file records on every line; shown when every sample shares one value.
@@ -88,12 +91,16 @@ def sample_models(args: argparse.Namespace, out_dir: Path) -> list[Path]:
     return paths
 
 
-def _confidence(batch: RolloutBatch) -> tuple[float | None, ...] | None:
+def _confidence(batch: RolloutBatch, path: Path) -> tuple[float | None, ...] | None:
     """The file's ``confidence`` column, else the ``<confidence>`` each completion states (RLCR's format)."""
     from rewardlab.rewards.calibration import last_tag, parse_confidence
 
     column = batch.columns.get("confidence")
     if column is not None and any(q is not None for q in column):
+        for index, q in enumerate(column):
+            if q is not None and (isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 <= q <= 1.0):
+                raise ValueError(f"{path}: rollout {index} (from 0): confidence must be a number in [0, 1] or null, "
+                                 f"got {q!r}")
         return tuple(None if q is None else float(q) for q in column)
     stated = tuple(parse_confidence(last_tag(c, "confidence")) for c in batch.completions)
     return stated if any(q is not None for q in stated) else None
@@ -108,10 +115,29 @@ def _settings(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return shared
 
 
-def evaluate_file(path: Path, specs: Sequence[str], source: str | None = None) -> tuple[Report, Samples]:
-    """Score the rollouts of ``path`` with ``binary`` and each reward of ``specs``; its report and samples."""
+@contextmanager
+def built_rewards(specs: Sequence[str]) -> Iterator[tuple[BinaryCorrectness, list[tuple[str, Reward]]]]:
+    """The gold ``binary`` reward and each ``-r`` reward by its spec, built once for every input and closed after
+    (one checker pool for all inputs, so its verdict cache serves B with what A verified)."""
     from rewardlab.catalogue import build_reward
     from rewardlab.cli.score import parse_spec
+    from rewardlab.rewards.correctness import BinaryCorrectness
+
+    gold = BinaryCorrectness()
+    rewards: list[tuple[str, Reward]] = []
+    try:
+        for text in specs:
+            rewards.append((text, build_reward(parse_spec(text))))
+        yield gold, rewards
+    finally:
+        for _, reward in rewards:
+            reward.close()
+        gold.close()
+
+
+def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[str, Reward]],
+                  source: str | None = None) -> tuple[Report, Samples]:
+    """Score the rollouts of ``path`` with ``gold`` and each reward; its report and per-sample facts."""
     from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
     from rewardlab.evaluation.report import Samples, abstention_applies, evaluate_samples, problem_keys
     from rewardlab.rewards.abstention import AbstentionMatcher
@@ -121,31 +147,25 @@ def evaluate_file(path: Path, specs: Sequence[str], source: str | None = None) -
     if not rows:
         raise ValueError(f"{path} holds no rollouts")
     batch = rollouts_to_batch(rows)
-    gold = build_reward("binary")
-    rewards = [(text, build_reward(parse_spec(text))) for text in specs]
-    try:
-        gold_result = gold.score(batch)
-        results = {text: gold_result if reward == gold else reward.score(batch) for text, reward in rewards}
-        answers = gold_result.diagnostics["parsed_answer"]
-        matcher = AbstentionMatcher()
-        abstained = tuple(matcher(a) for a in answers)
-        answerable = batch.columns.get("answerable")
-        samples = Samples(
-            problems=problem_keys(batch.prompts, batch.columns.get("id")),
-            completions=batch.completions,
-            correct=gold_correct(gold_result),
-            answers=answers,
-            confidence=_confidence(batch),
-            abstained=abstained if abstention_applies(batch.prompts, abstained, answerable) else None,
-            answerable=answerable,
-            rewards=results,
-        )
-        report = evaluate_samples(samples, equivalence=gold.checker.equivalence(),  # type: ignore[attr-defined]
-                                  source=source or str(path), settings=_settings(rows))
-    finally:
-        for _, reward in rewards:
-            reward.close()
-        gold.close()
+    confidence = _confidence(batch, path)
+    gold_result = gold.score(batch)
+    results = {text: gold_result if reward == gold else reward.score(batch) for text, reward in rewards}
+    answers = gold_result.diagnostics["parsed_answer"]
+    matcher = AbstentionMatcher()
+    abstained = tuple(matcher(a) for a in answers)
+    answerable = batch.columns.get("answerable")
+    samples = Samples(
+        problems=problem_keys(batch.prompts, batch.columns.get("id")),
+        completions=batch.completions,
+        correct=gold_correct(gold_result),
+        answers=answers,
+        confidence=confidence,
+        abstained=abstained if abstention_applies(batch.prompts, abstained, answerable) else None,
+        answerable=answerable,
+        rewards=results,
+    )
+    report = evaluate_samples(samples, equivalence=gold.checker.equivalence(), source=source or str(path),
+                              settings=_settings(rows))
     return report, samples
 
 
@@ -173,9 +193,10 @@ def run_eval(args: argparse.Namespace) -> int:
 
     model_mode = args.data is not None
     out_dir = Path(args.out) if args.out else (Path("evaluations") if model_mode else Path(args.inputs[0]).parent)
-    paths = sample_models(args, out_dir) if model_mode else [Path(p) for p in args.inputs]
-    sources = [f"{m} ({p})" for m, p in zip(args.inputs, paths, strict=True)] if model_mode else [None] * len(paths)
-    evaluated = [evaluate_file(p, args.reward, s) for p, s in zip(paths, sources, strict=True)]
+    with built_rewards(args.reward) as (gold, rewards):  # a misspelled -r fails before any sampling
+        paths = sample_models(args, out_dir) if model_mode else [Path(p) for p in args.inputs]
+        sources = [f"{m} ({p})" if model_mode else None for m, p in zip(args.inputs, paths, strict=True)]
+        evaluated = [evaluate_file(p, gold, rewards, s) for p, s in zip(paths, sources, strict=True)]
     labels = [""] if len(paths) == 1 else ["A", "B"]
     with_confidence = [(label, p, samples) for label, p, (_, samples) in zip(labels, paths, evaluated, strict=True)
                        if samples.confidence is not None]
