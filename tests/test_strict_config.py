@@ -224,3 +224,16 @@ def test_with_a_gpu_the_defaults_turn_activation_checkpointing_on_under_its_curr
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         check_with_trl(values)
+
+
+def test_a_fixed_generation_batch_keeps_its_rollouts_and_only_the_mini_batch_needs_restoring() -> None:
+    values = {"world_size": 8, "trl": {"per_device_train_batch_size": 4, "generation_batch_size": 1024,
+                                       "gradient_accumulation_steps": 4, "num_generations": 16}}
+    with pytest.raises(ConfigError) as caught:
+        check_world_size(values, 2)
+    message = str(caught.value)
+    assert "generation_batch_size = 1024 rollouts (recipe: 1024)" in message
+    assert "4 × 2 × 4 = 32 samples (recipe: 128)" in message
+    assert "--set world_size=2 with --set trl.gradient_accumulation_steps=16, or with" in message
+    with pytest.raises(ConfigError, match="No integer batch fields keep both figures on 3 processes"):
+        check_world_size(values, 3)

@@ -74,8 +74,11 @@ class _Layout:
         generation_batch = None if one_update else trl.get("generation_batch_size")
         steps = trl.get("steps_per_generation")
         follows = one_update or (steps is None and generation_batch is None)
-        return cls(value("per_device_train_batch_size"), accumulation, accumulation if follows else steps,
-                   generation_batch, follows, value("num_generations"))
+        per_device = value("per_device_train_batch_size")
+        if generation_batch is not None:  # TRL derives the steps from it and the process count
+            steps = generation_batch // (per_device * int(values.get("world_size") or 1))
+        return cls(per_device, accumulation, accumulation if follows else steps, generation_batch, follows,
+                   value("num_generations"))
 
     def rollouts(self, processes: int) -> int:
         if self.generation_batch is not None:
@@ -96,23 +99,30 @@ class _Layout:
     def remedy(self, assumed: int, actual: int) -> str:
         """The ``--set`` overrides that keep both figures on ``actual`` processes, or why none exist.
 
-        Either the two step counts grow by ``assumed / actual`` (the per-process batch, and so the memory,
+        Either the step counts grow by ``assumed / actual`` (the per-process batch, and so the memory,
         stays), or the per-process batch does; an option must give integers and keep whole groups.
         """
         scale = assumed / actual
         options = []
         accumulation = self.accumulation * scale
         steps = accumulation if self.steps_follow_accumulation else self.steps * scale
-        if accumulation.is_integer() and steps.is_integer() and (self.per_device * steps) % self.group == 0:
+        if accumulation.is_integer() and self._whole_groups(self.per_device, steps, actual):
             sets = [f"--set trl.gradient_accumulation_steps={int(accumulation)}"]
             if not self.steps_follow_accumulation and self.generation_batch is None:
                 sets.append(f"--set trl.steps_per_generation={int(steps)}")
             options.append(" ".join(sets))
         per_device = self.per_device * scale
-        if per_device.is_integer() and (per_device * self.steps) % self.group == 0:
+        if per_device.is_integer() and self._whole_groups(per_device, self.steps, actual):
             options.append(f"--set trl.per_device_train_batch_size={int(per_device)}")
         if not options:
             return (f"No integer batch fields keep both figures on {actual} processes; launch {assumed}, or a count "
                     "that divides the recipe's batch fields.")
         return (f"To keep the recipe, launch {assumed} processes, or add --set world_size={actual} with "
                 + ", or with ".join(options) + ".")
+
+    def _whole_groups(self, per_device: float, steps: float, processes: int) -> bool:
+        """Whether each process would generate a whole number of whole groups."""
+        if self.generation_batch is not None:
+            local = self.generation_batch / processes
+            return (self.generation_batch / (per_device * processes)).is_integer() and local % self.group == 0
+        return float(steps).is_integer() and (per_device * steps) % self.group == 0
