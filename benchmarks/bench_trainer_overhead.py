@@ -65,7 +65,7 @@ def one_run(kind: str, args: argparse.Namespace) -> list[float]:
     reward = build_reward({"type": "binary", "workers": 1})
     config = GRPOConfig(output_dir=tempfile.mkdtemp(), per_device_train_batch_size=args.batch, max_steps=args.steps,
                         num_generations=args.group, max_completion_length=args.completion, learning_rate=1e-5,
-                        use_cpu=True, bf16=False, gradient_checkpointing=False, report_to=[], save_strategy="no",
+                        use_cpu=True, bf16=False, activation_checkpointing=False, report_to=[], save_strategy="no",
                         logging_steps=1, seed=0, disable_tqdm=True)
     timer = StepTimer()
     data = arithmetic_problems(256)

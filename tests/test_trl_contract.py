@@ -25,7 +25,7 @@ def test_stock_trl_grpo_trainer_trains_with_rewardlab_rewards(tmp_path) -> None:
                                                                 {"reward": "contains_python"}]})]
     config = GRPOConfig(output_dir=str(tmp_path), per_device_train_batch_size=8, num_generations=4,
                         max_completion_length=8, max_steps=2, learning_rate=1e-2, use_cpu=True, bf16=False,
-                        gradient_checkpointing=False, logging_steps=1, report_to=[], save_strategy="no",
+                        activation_checkpointing=False, logging_steps=1, report_to=[], save_strategy="no",
                         temperature=1.0, seed=0)
     trainer = GRPOTrainer(model=model, reward_funcs=rewards, args=config, train_dataset=data,
                           processing_class=tokenizer)
