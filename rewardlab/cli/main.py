@@ -15,6 +15,7 @@ from rewardlab.cli.console import PlainHelpFormatter
 from rewardlab.cli.eval import add_eval_arguments, check_eval_inputs
 from rewardlab.cli.sample import add_sampling_arguments
 from rewardlab.registry import ConfigError
+from rewardlab.sampling.errors import SamplingError
 
 # The arguments of each command that name files or folders, checked before the command's module is imported.
 FILE_ARGUMENTS: dict[str, tuple[str, ...]] = {
@@ -188,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             check_eval_inputs(args)
         return _run(args)
-    except (ConfigError, FileNotFoundError, ValueError) as exc:
+    except (ConfigError, FileNotFoundError, ValueError, SamplingError) as exc:
         print(f"rewardlab {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -67,21 +67,16 @@ def settings_from_args(args: argparse.Namespace) -> SampleSettings:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    """Sample as the flags say into ``args.out``.
+    """Sample as the flags say into ``args.out``; an interrupt exits 130, the samples written so far kept.
 
-    A backend that cannot start or fails for good prints one line on stderr and exits 2 (bad data and
-    settings raise ValueError, which ``rewardlab``'s main prints the same way); an interrupt exits 130,
-    the samples written so far kept.
+    Bad data and settings (ValueError) and a backend that cannot start or fails for good (SamplingError)
+    reach ``rewardlab``'s main, which prints them in one line and exits 2.
     """
     settings = settings_from_args(args)
     from rewardlab.sampling import sample_to_file
-    from rewardlab.sampling.errors import SamplingError
 
     try:
         sample_to_file(settings, args.out, progress=True)
-    except SamplingError as exc:
-        print(f"rewardlab sample: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"rewardlab sample: interrupted; the samples written are kept in {args.out}: rerun the same "
               "command to finish", file=sys.stderr)
