@@ -23,19 +23,18 @@ the texts callers send.
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
 import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import urllib.error
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +71,11 @@ def redact(text: str, secret: str) -> str:
     return text
 
 
-def check_base_url(base_url: str) -> None:
-    """Raises ValueError unless ``base_url`` is an http(s) URL such as ``http://127.0.0.1:8000/v1``."""
+def check_base_url(base_url: str, name: str = "base_url") -> None:
+    """Raises ValueError, calling it ``name``, unless ``base_url`` is an http(s) URL such as ``http://127.0.0.1:8000/v1``."""
     parsed = urllib.parse.urlsplit(base_url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError(f"base_url must be an http(s) URL such as http://127.0.0.1:8000/v1, got {base_url!r}")
+        raise ValueError(f"{name} must be an http(s) URL such as http://127.0.0.1:8000/v1, got {base_url!r}")
 
 
 @dataclass(frozen=True)
@@ -160,6 +159,8 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def _read_quietly(error: urllib.error.HTTPError) -> bytes:
+    import http.client
+
     try:
         return error.read(_SNIPPET * 4) if error.fp is not None else b""
     except (OSError, http.client.HTTPException):
@@ -225,6 +226,10 @@ class Endpoint:
         return headers
 
     def _post(self, url: str, body: bytes) -> bytes:
+        import http.client  # the network stack loads with the first request, not with a config that names a URL
+        import urllib.error
+        import urllib.request
+
         request = urllib.request.Request(url, data=body, headers=self._headers(), method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -254,6 +259,8 @@ def completed_concurrently(call: Callable[[int], T], count: int, concurrency: in
     The first call that raises cancels the calls still queued (those running finish) and its exception
     is raised; closing the iterator early cancels the queued calls too.
     """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     if count == 0:
         return
     with ThreadPoolExecutor(max_workers=min(concurrency, count), thread_name_prefix=thread_name) as pool:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import urllib.parse
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from rewardlab.configurable import config_field
+from rewardlab.openai_client import check_base_url
 
 BACKENDS = ("auto", "transformers", "openai", "vllm")
 """``auto``: ``openai`` when an endpoint is given, else ``transformers``."""
+RECORDED = ("temperature", "top_p", "max_new_tokens", "template", "chat", "seed")
+"""The sampling settings written on every output line (beside the model and the backend)."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,7 @@ class SampleSettings:
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.endpoint is not None:
-            parsed = urllib.parse.urlsplit(self.endpoint)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise ValueError(f"endpoint must be an http(s) URL such as http://127.0.0.1:8000/v1, "
-                                 f"got {self.endpoint!r}")
+            check_base_url(self.endpoint, "endpoint")
         if self.resolved_backend == "openai" and self.endpoint is None:
             raise ValueError("the openai backend needs --endpoint http://HOST:PORT/v1")
         if self.endpoint is not None and self.resolved_backend != "openai":
@@ -70,7 +69,7 @@ class SampleSettings:
         return "openai" if self.endpoint is not None else "transformers"
 
     def record_fields(self) -> dict[str, Any]:
-        """What each output line records of these settings (``data`` and ``limit`` are the file's, not a sample's)."""
-        fields = asdict(self)
-        return {"model": fields["model"], "backend": self.resolved_backend,
-                **{k: fields[k] for k in ("temperature", "top_p", "max_new_tokens", "template", "chat", "seed")}}
+        """What each output line records of these settings: the model, the backend that ran and how it sampled
+        (the data, split and limit say which lines there are, not how one was drawn)."""
+        return {"model": self.model, "backend": self.resolved_backend,
+                **{name: getattr(self, name) for name in RECORDED}}
