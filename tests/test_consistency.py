@@ -37,6 +37,15 @@ class CountingChecker(AnswerChecker):
         self.pairs.extend(pairs)
         return super().check(pairs, *args, **kwargs)
 
+    @property
+    def compared(self) -> list[tuple[str | None, str | None]]:
+        """The pairs of two answers (a pair with no answer only parses its reference)."""
+        return [pair for pair in self.pairs if pair[0] is not None]
+
+    @property
+    def parsed_alone(self) -> list[str | None]:
+        return [reference for answer, reference in self.pairs if answer is None]
+
 
 @pytest.fixture(scope="module")
 def checker() -> AnswerChecker:
@@ -134,7 +143,8 @@ def test_identical_answers_cost_no_verification_and_forms_are_checked_once_per_p
     answers = [forms[i % len(forms)] for i in range(64)] + ["1 / 2", " 0.5"]
     label, share, classes = majority_vote(answers, counting)
     assert label == "1/2" and share == pytest.approx((4 * 11 + 2) / 66)
-    assert len(counting.pairs) <= len(forms) * (len(forms) - 1) // 2
+    assert len(counting.compared) <= len(forms) * (len(forms) - 1) // 2
+    assert sorted(counting.parsed_alone) == sorted(forms)  # each form parsed once before any pair
     assert classes[:6] == (0, 0, 0, 0, 1, 1) and classes[-2:] == (0, 0)
 
 
@@ -162,10 +172,18 @@ def test_max_forms_merges_only_the_most_voted_forms() -> None:
     answers = ["0.5", "0.5", "x", "y", "z", "1/2", "\\frac{1}{2}", "w", "\\frac{1}{2}"]
     label, share, classes = majority_vote(answers, counting, max_forms=3)
     # The three most voted forms are 0.5, \frac{1}{2} (two votes each) and x (first of the singletons).
-    assert len(counting.pairs) == 3
+    assert len(counting.compared) == 3
     assert (label, share) == ("0.5", pytest.approx(4 / 9))
     assert classes == (0, 0, 1, 2, 3, 4, 0, 5, 0)  # 1/2 was not merged: it stays its own class
     assert majority_vote(answers, counting)[2] == (0, 0, 1, 2, 3, 0, 0, 4, 0)
+
+
+def test_a_form_that_does_not_parse_is_parsed_once_and_compared_with_nothing() -> None:
+    counting = CountingChecker()
+    label, _, classes = majority_vote(["1/2", "\\frac{", "0.5", "x", "\\frac{"], counting)
+    assert (label, classes) == ("1/2", (0, 1, 0, 2, 1))
+    assert counting.parsed_alone.count("\\frac{") == 1
+    assert ("0.5", "1/2") in counting.compared and not any("\\frac{" in pair for pair in counting.compared)
 
 
 @pytest.mark.slow

@@ -294,12 +294,17 @@ class AnswerChecker:
     def equivalence(self, group_timeout: float | None = None) -> Equivalence:
         """math-verify's equivalence for :func:`~rewardlab.answers.vote.vote_groups`, deciding pairs by this checker.
 
-        Answers that differ only in whitespace are one form; two plain integers are compared directly;
-        other pairs are verified (the earlier form as the reference), each group's within ``group_timeout``.
+        Answers that differ only in whitespace are one form; two plain integers are compared directly.
+        The other forms are first parsed once each (as binary parses each answer once), and only pairs
+        of forms that parsed in time are verified (the earlier form as the reference): a form that does
+        not parse equals nothing, so a group of hostile answers costs one parse per form, not one per
+        pair. Each round gets ``group_timeout`` seconds per group.
         """
         def same(pairs: Sequence[tuple[Hashable, Hashable]], groups: Sequence[int]) -> list[bool]:
             exact = [_exact_verdict(str(a), str(r)) for a, r in pairs]
             ask = [i for i, e in enumerate(exact) if e is None]
+            parses = self._parses_in_time({(str(t), groups[i]) for i in ask for t in pairs[i]}, group_timeout)
+            ask = [i for i in ask if parses[(str(pairs[i][0]), groups[i])] and parses[(str(pairs[i][1]), groups[i])]]
             verdicts = self.check([(str(pairs[i][0]), str(pairs[i][1])) for i in ask], [groups[i] for i in ask],
                                   group_timeout)
             out = [e == CORRECT for e in exact]
@@ -308,6 +313,12 @@ class AnswerChecker:
             return out
 
         return Equivalence(key=_without_spaces, same=same)
+
+    def _parses_in_time(self, texts: set[tuple[str, Hashable]], group_timeout: float | None) -> dict:
+        """Whether each (text, group) parses within the limits: checking no answer against it parses it alone."""
+        order = sorted(texts, key=repr)
+        verdicts = self.check([(None, text) for text, _ in order], [group for _, group in order], group_timeout)
+        return {item: v.correct is not None and not v.timed_out for item, v in zip(order, verdicts, strict=True)}
 
     def _verify(self, todo: Mapping[Hashable, Mapping[str, Mapping[str | None, Sequence[int]]]],
                 group_timeout: float | None) -> dict[tuple[str | None, str], tuple[Verdict, bool]]:
