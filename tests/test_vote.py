@@ -73,3 +73,24 @@ def test_the_metrics_import_without_math_verify() -> None:
             "assert maj_at_k([['1/2', '0.5', '3', '3']], [[True, True, False, False]], 4) == 0.0")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_held_out_maj_at_k_votes_by_the_gold_checkers_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trainer's held-out maj@k votes as self_consistency and rewardlab eval do, not by exact strings."""
+    from rewardlab import build_reward
+    from rewardlab.training import heldout
+
+    completions = {"greedy": ["\\boxed{3}"], "sampled": ["\\boxed{3}", "\\boxed{1/2}", "\\boxed{0.5}"]}
+    monkeypatch.setattr(heldout, "generate", lambda model, tokenizer, prompts, *, samples=1, **kwargs:
+                        completions["greedy" if samples == 1 else "sampled"])
+
+    class Model:
+        training = False
+
+        def eval(self) -> None: ...
+
+        def train(self, mode: bool) -> None: ...
+
+    gold = build_reward({"type": "binary", "workers": 0})
+    figures = heldout.evaluate_heldout(Model(), None, ["q"], ["\\frac12"], gold, k=3)
+    assert figures["sampled_maj@3"] == 1.0  # exact strings would elect "3" (a three-way tie): 0.0

@@ -20,6 +20,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rewardlab.answers.vote import EXACT, Equivalence
 from rewardlab.metrics import (
     InsufficientSamplesError,
     abstention_rate,
@@ -93,10 +94,13 @@ class AccuracyEvaluator(Evaluator):
     ``compute()`` gives ``accuracy`` and, for each ``k`` in ``ks``, ``pass@k`` over the groups with at
     least ``k`` scorable samples and ``maj@k`` over the groups with at least ``k`` samples (only when
     answers were given); a ``k`` that no group reaches is left out. Answers must be given in every
-    update or in none.
+    update or in none. Answers vote together when ``equivalence`` says so: identical answers by
+    default; pass ``checker.equivalence()`` to vote by math-verify classes, as ``self_consistency``
+    and ``rewardlab eval`` do (:func:`~rewardlab.metrics.accuracy.maj_at_k`).
     """
 
-    def __init__(self, ks: Sequence[int] = (1, 4, 8)) -> None:
+    def __init__(self, ks: Sequence[int] = (1, 4, 8), equivalence: Equivalence = EXACT) -> None:
+        self.equivalence = equivalence
         for k in ks:
             if isinstance(k, bool) or not isinstance(k, int) or k < 1:
                 raise ValueError(f"every k must be a positive integer, got {k!r}")
@@ -138,7 +142,7 @@ class AccuracyEvaluator(Evaluator):
             answers_per_group = [self._answers[group] for group in self._correct]
             for k in self.ks:
                 with suppress(InsufficientSamplesError):
-                    result[f"maj@{k}"] = maj_at_k(answers_per_group, correct_per_group, k)
+                    result[f"maj@{k}"] = maj_at_k(answers_per_group, correct_per_group, k, self.equivalence)
         return result
 
     def feed(self, batch: ScoredBatch) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rewardlab.answers.vote import EXACT
 from rewardlab.evaluation import AccuracyEvaluator, BehaviourEvaluator, CalibrationEvaluator, EvaluatorCollection
 from rewardlab.rewards.base import Reward
 from rewardlab.types import RolloutBatch
@@ -69,7 +70,11 @@ def evaluate_heldout(model: Any, tokenizer: Any, prompts: Sequence[Any], answers
                                  answers=tuple(a for a in answers for _ in range(k)),
                                  group_ids=tuple(i // k for i in range(n * k)))
     sampled_result = gold.score(sampled_batch)
-    sampled_evaluators = EvaluatorCollection({"accuracy": AccuracyEvaluator(ks=tuple(sorted({1, k}))),
+    # maj@k votes by math-verify classes when the gold reward verifies answers (as self_consistency votes)
+    checker = getattr(gold, "checker", None)
+    equivalence = checker.equivalence() if checker is not None else EXACT
+    sampled_evaluators = EvaluatorCollection({"accuracy": AccuracyEvaluator(ks=tuple(sorted({1, k})),
+                                                                            equivalence=equivalence),
                                               "behaviour": BehaviourEvaluator(),
                                               "calibration": CalibrationEvaluator()}, prefix="sampled_")
     sampled_evaluators.update(sampled, sampled_result, sampled_result, group_ids=sampled_batch.group_ids)
