@@ -237,3 +237,10 @@ def test_a_fixed_generation_batch_keeps_its_rollouts_and_only_the_mini_batch_nee
     assert "--set world_size=2 with --set trl.gradient_accumulation_steps=16, or with" in message
     with pytest.raises(ConfigError, match="No integer batch fields keep both figures on 3 processes"):
         check_world_size(values, 3)
+
+
+def test_an_override_written_1e_3_is_the_number_not_yaml_11s_string() -> None:
+    from rewardlab.cli.train import apply_overrides
+
+    values = apply_overrides({}, ["trl.learning_rate=1e-3", "trl.max_steps=5", 'note="1e-3"', "name=abc"])
+    assert values == {"trl": {"learning_rate": 0.001, "max_steps": 5}, "note": "1e-3", "name": "abc"}

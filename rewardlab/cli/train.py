@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,16 @@ def apply_overrides(values: dict[str, Any], overrides: Sequence[str]) -> dict[st
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"override {item!r}: {part!r} is not a section")
-        node[leaf] = parse_yaml(raw, f"override {item!r}")
+        node[leaf] = _number_or(parse_yaml(raw, f"override {item!r}"), raw)
     return values
+
+
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _number_or(value: Any, raw: str) -> Any:
+    """YAML 1.1 reads ``1e-3`` (no dot) as a string; on the command line it is the number a user meant."""
+    return float(raw) if isinstance(value, str) and _FLOAT.fullmatch(raw.strip()) else value
 
 
 def run_train(path: str, overrides: Sequence[str] = (), *, resume: bool = True) -> int:
