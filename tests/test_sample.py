@@ -79,6 +79,16 @@ def test_a_samples_seed_depends_on_its_place_not_on_the_group_size() -> None:
     assert len(set(four.values())) == 8 and sample_seed(8, 0, 0) != four[(0, 0)]
 
 
+def test_local_decoding_is_greedy_at_temperature_zero_and_otherwise_samples_as_an_api_does() -> None:
+    from rewardlab.sampling.backends.local import generation_options
+
+    greedy = generation_options(SampleSettings(model="m", data="d", temperature=0.0, max_new_tokens=8), 2)
+    assert greedy["do_sample"] is False and greedy["max_new_tokens"] == 8 and greedy["pad_token_id"] == 2
+    sampled = generation_options(SampleSettings(model="m", data="d", temperature=0.7, top_p=0.9), 2)
+    assert (sampled["do_sample"], sampled["temperature"], sampled["top_p"]) == (True, 0.7, 0.9)
+    assert sampled["top_k"] == 0  # no top-k cut, as OpenAI-compatible servers sample
+
+
 def test_a_text_completion_reply_is_parsed() -> None:
     body = b'{"choices": [{"text": "42", "finish_reason": "stop"}], "usage": {"completion_tokens": 1}}'
     reply = parse_text_reply(body)

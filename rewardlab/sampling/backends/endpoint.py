@@ -46,7 +46,8 @@ class EndpointSampler:
     """Samples through ``settings.endpoint``, ``settings.concurrency`` requests at a time."""
 
     def __init__(self, settings: SampleSettings, *, retries: int = RETRIES, backoff: float = 1.0) -> None:
-        assert settings.endpoint is not None  # SampleSettings refuses the openai backend without one
+        if settings.endpoint is None:
+            raise ValueError("the openai backend needs an endpoint (--endpoint http://HOST:PORT/v1)")
         check_reachable(settings.endpoint)
         self.settings = settings
         self.http = Endpoint(base_url=settings.endpoint, timeout=TIMEOUT_S, retries=retries, backoff=backoff,
