@@ -359,9 +359,6 @@ class AnswerChecker:
         if self._pool is None:
             import math_verify  # noqa: F401  (imported before forking so workers start warm)
 
-            if threading.current_thread() is threading.main_thread():
-                warm_parser()  # once here, so every worker forked later (replacements too) inherits warm tables
-
             # math-verify's own limits get half each for parse and verify; the pool enforces the whole.
             work = functools.partial(verify_pairs, timeout=self.timeout / 2)
             self._pool = DeadlinePool(work, n_workers=self.workers, deadline=self.timeout, warm=warm_parser)

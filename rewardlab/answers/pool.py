@@ -24,6 +24,7 @@ import contextlib
 import gc
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -152,6 +153,7 @@ class DeadlinePool:
     _workers: list[_Worker] = field(default_factory=list, init=False, repr=False)
     _context: Any = field(default=None, init=False, repr=False)
     _owner: int = field(default_factory=os.getpid, init=False, repr=False)
+    _warmed_here: bool = field(default=False, init=False, repr=False)
 
     def _own_workers(self) -> None:
         """In a process forked from the owner, forget the owner's workers (they are not this process's to use)."""
@@ -260,7 +262,20 @@ class DeadlinePool:
             pending.put_front(worker.lane, (task_id, done + 1))
         del busy[worker.conn]
         self._kill(worker)
+        self._warm_here()
         self._workers.append(self._spawn(worker.lane))
+
+    def _warm_here(self) -> None:
+        """Run ``warm`` once in this process (main thread only) before the first replacement is forked.
+
+        Replacements then inherit warm state instead of warming from cold after every kill; the first
+        workers warm themselves in parallel, so a cold start does not wait on a serial warm-up here.
+        """
+        if self.warm is None or self._warmed_here or threading.current_thread() is not threading.main_thread():
+            return
+        self._warmed_here = True
+        with contextlib.suppress(Exception):
+            self.warm()
 
     def close(self) -> None:
         """Stop every worker (in a forked child, only forget them: they are the parent's)."""
