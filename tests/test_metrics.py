@@ -136,26 +136,38 @@ def test_maj_at_k_rejects_mismatched_groups() -> None:
 # ---------------------------------------------------------------- calibration
 
 
-def test_netcal_ece_equals_hand_computation() -> None:
+def _netcal_ece(confidence: np.ndarray, correct: np.ndarray, n_bins: int) -> float:
+    from netcal.metrics import ECE
+
+    return float(ECE(bins=n_bins, equal_intervals=True).measure(np.asarray(confidence, dtype=np.float64),
+                                                                 np.asarray(correct, dtype=np.float64)))
+
+
+@pytest.mark.slow  # imports netcal (seconds)
+def test_ece_equals_netcals_with_values_on_bin_edges_at_zero_and_at_one() -> None:
     confidence, correct = random_calibration_data(seed=1)
     # Values on bin edges, at 0 and at exactly 1.0 (netcal puts 1.0 in the last bin).
     confidence[:8] = [0.0, 1.0, 1.0, 0.5, 0.3, 0.7, 0.1, 0.9]
-    bins = binned_calibration(confidence, correct, n_bins=10)
-    filled = bins.count > 0
-    n = bins.count.sum()
-    hand = float(np.sum(bins.count[filled] / n * np.abs(bins.confidence[filled] - bins.accuracy[filled])))
-    assert hand > 0.05  # the data is miscalibrated, so the comparison is not 0 == 0
-    assert expected_calibration_error(confidence, correct, n_bins=10) == pytest.approx(hand, abs=1e-12)
+    ours = expected_calibration_error(confidence, correct, n_bins=10)
+    assert ours > 0.05  # the data is miscalibrated, so the comparison is not 0 == 0
+    assert ours == pytest.approx(_netcal_ece(confidence, correct, 10), abs=1e-12)
 
 
-@pytest.mark.parametrize("n_bins", [1, 5, 15])
-def test_netcal_ece_equals_hand_computation_for_other_bin_counts(n_bins: int) -> None:
+@pytest.mark.slow  # imports netcal (seconds)
+@pytest.mark.parametrize("n_bins", [1, 5, 15, 20])
+def test_ece_equals_netcals_for_other_bin_counts(n_bins: int) -> None:
     confidence, correct = random_calibration_data(seed=n_bins)
-    bins = binned_calibration(confidence, correct, n_bins=n_bins)
+    assert expected_calibration_error(confidence, correct, n_bins=n_bins) == pytest.approx(
+        _netcal_ece(confidence, correct, n_bins), abs=1e-12)
+
+
+def test_ece_is_the_count_weighted_gap_of_the_bins() -> None:
+    confidence, correct = random_calibration_data(seed=3)
+    bins = binned_calibration(confidence, correct, n_bins=10)
     filled = bins.count > 0
     hand = float(np.sum(bins.count[filled] / bins.count.sum()
                         * np.abs(bins.confidence[filled] - bins.accuracy[filled])))
-    assert expected_calibration_error(confidence, correct, n_bins=n_bins) == pytest.approx(hand, abs=1e-12)
+    assert expected_calibration_error(confidence, correct) == pytest.approx(hand, abs=1e-12)
 
 
 def test_binned_calibration_puts_edges_in_the_upper_bin_and_one_in_the_last() -> None:

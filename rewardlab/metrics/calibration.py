@@ -1,8 +1,8 @@
 """Calibration of a confidence ``q`` in [0, 1] against correctness: ECE, Brier, AUROC, reliability diagram.
 
 Every function takes two equal-length sequences and drops the pairs where the confidence is ``None``
-or NaN or the correctness is ``None``. netcal, scipy.stats and matplotlib are imported inside the
-functions that need them, so importing this module stays cheap.
+or NaN or the correctness is ``None``. scipy.stats and matplotlib are imported inside the functions
+that need them, so importing this module stays cheap; the ECE equals netcal's (tested against it).
 
 Binning matches netcal 1.4's ``ECE(bins=n_bins)``: ``n_bins`` equal-width bins with edges
 ``np.linspace(0, 1, n_bins + 1)``; every bin is half-open ``[e_b, e_{b+1})`` except the last, which
@@ -81,20 +81,23 @@ def binned_calibration(confidence: Sequence[float | None], correct: Sequence[boo
 
 def expected_calibration_error(confidence: Sequence[float | None], correct: Sequence[bool | None],
                                n_bins: int = 10) -> float:
-    """Expected calibration error (Naeini et al. 2015; Guo et al. 2017), computed by netcal.
+    """Expected calibration error (Naeini et al. 2015; Guo et al. 2017), equal to netcal 1.4's.
 
     .. math:: \\text{ECE} = \\sum_{b=1}^{B} \\frac{n_b}{N} \\left| \\text{conf}_b - \\text{acc}_b \\right|
 
-    over ``B = n_bins`` equal-width bins on [0, 1] (see :func:`binned_calibration`). NaN when no pair
+    over ``B = n_bins`` equal-width bins on [0, 1] (see :func:`binned_calibration`, netcal's bins).
+    Computed here in numpy: netcal's ``ECE(bins=n_bins, equal_intervals=True)`` gives the same value to
+    1e-12 (the tests compare them), and importing netcal costs seconds (it loads torch and
+    scikit-learn), more than a whole ``rewardlab score`` of a few thousand rollouts. NaN when no pair
     is complete.
     """
-    n_bins = _check_bins(n_bins)
-    q, y = _pairs(confidence, correct)
-    if not q.size:
+    bins = binned_calibration(confidence, correct, n_bins)
+    total = int(bins.count.sum())
+    if not total:
         return math.nan
-    from netcal.metrics import ECE  # ~4 s to import: only when an ECE is asked for
-
-    return float(ECE(bins=n_bins, equal_intervals=True).measure(q, y))
+    filled = bins.count > 0
+    gaps = np.abs(bins.confidence[filled] - bins.accuracy[filled])
+    return float(np.sum(bins.count[filled] / total * gaps))
 
 
 def brier_score(confidence: Sequence[float | None], correct: Sequence[bool | None]) -> float:
