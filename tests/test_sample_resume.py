@@ -30,6 +30,15 @@ def complete_lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
+def settled_count(server: ScriptedServer) -> int:
+    """The requests the server has received, once the killed client's last ones have stopped arriving."""
+    count = -1
+    while count != len(server.requests):
+        count = len(server.requests)
+        time.sleep(0.5)
+    return count
+
+
 def test_a_killed_run_resumes_with_every_sample_exactly_once(tmp_path: Path) -> None:
     data, out = tmp_path / "problems.jsonl", tmp_path / "rollouts.jsonl"
     data.write_text("".join(json.dumps({"prompt": f"What is {i} + 0?", "answer": str(i)}) + "\n"
@@ -47,7 +56,7 @@ def test_a_killed_run_resumes_with_every_sample_exactly_once(tmp_path: Path) -> 
         assert process.returncode == -signal.SIGKILL, process.stderr.read().decode() if process.stderr else ""
         kept = complete_lines(out)
         assert KILL_AFTER_LINES <= kept < total
-        asked_before = len(server.requests)
+        asked_before = settled_count(server)
 
         rerun = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert rerun.returncode == 0, rerun.stderr
