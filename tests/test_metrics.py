@@ -314,3 +314,12 @@ def test_mean_length_counts_characters_or_takes_token_counts() -> None:
 def test_abstention_rate_ignores_none() -> None:
     assert abstention_rate([True, False, None, False]) == pytest.approx(1 / 3)
     assert math.isnan(abstention_rate([None]))
+
+
+def test_auroc_ranks_ties_as_scipys_rankdata_does() -> None:
+    from scipy.stats import rankdata
+
+    from rewardlab.metrics.calibration import _average_ranks
+
+    values = np.round(np.random.default_rng(0).random(300), 1)  # many ties
+    assert _average_ranks(values).tolist() == pytest.approx(rankdata(values).tolist())

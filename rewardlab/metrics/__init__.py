@@ -1,7 +1,7 @@
 """Pure metric functions over per-sample values: accuracy, calibration, proxy drift and behaviour.
 
-``None`` (or NaN) means "missing" everywhere and is left out rather than counted as wrong. Heavy
-dependencies (netcal, scipy.stats, matplotlib) are imported only by the functions that use them.
+``None`` (or NaN) means "missing" everywhere and is left out rather than counted as wrong. The heavy
+dependency, matplotlib, is imported only by the function that draws.
 """
 
 from rewardlab.metrics.accuracy import (
