@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from rewardlab.data.files import read_jsonl
+
 logger = logging.getLogger(__name__)
 
 _ELSEWHERE = "rerun with the settings it was drawn with, or write to another file (-o)"
@@ -60,16 +62,14 @@ def samples_present(path: Path, settings: Mapping[str, Any], prompts: Sequence[s
         return set()
     _drop_partial_last_line(path)
     present: set[tuple[int, int]] = set()
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg}); write to another file (-o)") from None
+    try:
+        for number, record in read_jsonl(path):
             _check_line(path, number, record, settings, prompts)
             present.add((record["group_id"], record["sample"]))
+    except ValueError as exc:
+        if _ELSEWHERE in str(exc):
+            raise
+        raise ValueError(f"{exc}; {_ELSEWHERE}") from None
     return present
 
 
