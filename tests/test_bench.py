@@ -45,7 +45,8 @@ def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: P
         return grpo_args(grid.train_config(cell, subject="tiny"), tmp_path)
 
     once = load_bench_config(ONE_CELL)
-    twice, explicit_once = load_bench_config(_with_trl(num_iterations=2)), load_bench_config(_with_trl(num_iterations=1))
+    twice = load_bench_config(_with_trl(num_iterations=2))
+    explicit_once = load_bench_config(_with_trl(num_iterations=1))
     assert once.cells()[0]["id"] == explicit_once.cells()[0]["id"] != twice.cells()[0]["id"]
     assert once.cells()[0]["id"].endswith("-s0-d15fe5167f")  # the key it had before the setting existed
     assert (args_of(twice).num_iterations, args_of(twice).steps_per_generation) == (2, 2)

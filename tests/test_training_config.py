@@ -91,13 +91,14 @@ def test_tiny_model_stays_float32_by_default_and_takes_a_dtype() -> None:
 
 
 def test_the_vllm_extra_asks_for_the_vllm_range_trl_supports() -> None:
-    import tomllib
     from importlib.metadata import requires
 
+    import tomllib
     from packaging.requirements import Requirement
 
     pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
-    ours = {Requirement(r).name: Requirement(r).specifier for r in pyproject["project"]["optional-dependencies"]["vllm"]}
+    extra = pyproject["project"]["optional-dependencies"]["vllm"]
+    ours = {Requirement(r).name: Requirement(r).specifier for r in extra}
     trls = {}
     for text in requires("trl") or []:
         requirement = Requirement(text)

@@ -8,14 +8,17 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "rewardlab"
 
 
+def _is_trl(name: str | None) -> bool:
+    return name is not None and (name == "trl" or name.startswith("trl."))
+
+
 def _trl_imports(path: Path) -> list[int]:
     """Line numbers of ``import trl...`` and ``from trl... import`` anywhere in a module (functions included)."""
     lines = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import) and any(a.name == "trl" or a.name.startswith("trl.") for a in node.names):
-            lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
-                and (node.module == "trl" or node.module.startswith("trl.")):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+        if any(_is_trl(name) for name in names):
             lines.append(node.lineno)
     return lines
 
