@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +117,7 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
     started = time.perf_counter()
     before = _organism_baseline(config, cell["organism"], cache_dir, out_dir)
     model, tokenizer = load_subject(config, cell["organism"], cache_dir)
-    train_config = replace(config.train_config(cell, _subject_name(config, cell["organism"], cache_dir)),
-                           run_dir=str(out_dir / "cells" / cell["id"]))
+    train_config = config.train_config(cell, _subject_name(config, cell["organism"], cache_dir))
     run_dir = Path(train_config.run_dir)
 
     def measure(model: Any, tokenizer: Any, final: bool) -> dict[str, float]:
