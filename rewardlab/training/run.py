@@ -171,13 +171,16 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     if supplied.quiet:
         trainer.remove_callback(PrinterCallback)
     checkpoint = last_complete_checkpoint(args.output_dir) if resume else None
-    _keep_metrics_until(run_dir / "metrics.jsonl", checkpoint_step(checkpoint))
+    main_process = trainer.accelerator.is_main_process  # the one writer of the run folder's files
+    if main_process:
+        _keep_metrics_until(run_dir / "metrics.jsonl", checkpoint_step(checkpoint))
     before_path = run_dir / "heldout_before.json"
     if checkpoint is not None and before_path.is_file():
         before = json.loads(before_path.read_text())
     else:
         before = measure(trainer.model, tokenizer, True) if supplied.measure_before else None
-        before_path.write_text(json.dumps(before))
+        if main_process:
+            before_path.write_text(json.dumps(before))
     if checkpoint is not None and trainer.metrics_writer is not None:
         trainer.metrics_writer.write(checkpoint_step(checkpoint), {"resumed_from": checkpoint})
     try:
@@ -199,7 +202,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
                "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after,
                "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
                "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()}}
-    if trainer.accelerator.is_main_process:
+    if main_process:
         summary_path.write_text(json.dumps(summary, indent=2))
     return summary
 
