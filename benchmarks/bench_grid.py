@@ -11,6 +11,7 @@ resumed, and prints:
 
     python benchmarks/bench_grid.py --fresh-cache            # the default grid, organisms pretrained too
     python benchmarks/bench_grid.py configs/bench/full-cpu.yaml --jobs 2
+    python benchmarks/bench_grid.py --fresh-cache --out runs/bench-default   # keep the run folder and cache
 
 With ``--fresh-cache`` the organisms are pretrained in an empty cache (their time is in the first
 cells); without it a cached organism is reused.
@@ -36,11 +37,16 @@ def main() -> None:
     parser.add_argument("config", nargs="?", help="a bench grid (default: the embedded default grid)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--fresh-cache", action="store_true", help="pretrain the organisms in an empty cache")
+    parser.add_argument("--out", help="a new folder to keep the run in (its results.jsonl; with --fresh-cache, the "
+                        "organisms under OUT/cache) instead of a temporary one")
     args = parser.parse_args()
     quiet_libraries()
+    if args.out and Path(args.out).exists():
+        parser.error(f"--out {args.out} exists; the grid is timed from nothing, so name a new folder")
     with tempfile.TemporaryDirectory(prefix="bench-grid-") as scratch:
-        config = replace(load_bench_config(args.config), out_dir=str(Path(scratch) / "out"))
-        cache = Path(scratch) / "cache" if args.fresh_cache else None
+        root = Path(args.out) if args.out else Path(scratch)
+        config = replace(load_bench_config(args.config), out_dir=str(root / "out"))
+        cache = root / "cache" if args.fresh_cache else None
         started = time.perf_counter()
         rows = run_grid(config, cache, progress=lambda message: print(f"{time.perf_counter() - started:6.0f} s  "
                                                                       f"{message}", flush=True), jobs=args.jobs)

@@ -21,7 +21,8 @@ ONE_CELL = {
 
 
 def test_the_default_grid_and_every_shipped_bench_config_validate() -> None:
-    assert len(load_bench_config().cells()) == len(DEFAULT_GRID["organisms"]) * len(DEFAULT_GRID["rewards"])
+    grid = DEFAULT_GRID
+    assert len(load_bench_config().cells()) == len(grid["organisms"]) * len(grid["rewards"]) * len(grid["seeds"])
     for path in sorted((Path(__file__).resolve().parents[1] / "configs" / "bench").glob("*.yaml")):
         assert load_bench_config(path).cells()
 
@@ -69,7 +70,9 @@ def test_every_shipped_grid_keeps_the_cell_ids_its_finished_cells_were_stored_un
     configs = Path(__file__).resolve().parents[1] / "configs" / "bench"
     for name, ids in pinned.items():
         grid = load_bench_config() if name == "default" else load_bench_config(configs / name)
-        assert [cell["id"] for cell in grid.cells()] == ids, name
+        # A grid may gain cells (a seed, a reward); a cell it had keeps its id, so it is never trained again.
+        missing = set(ids) - {cell["id"] for cell in grid.cells()}
+        assert not missing, f"{name}: cells whose id changed: {sorted(missing)}"
 
 
 def test_a_cell_is_a_training_config_that_rewardlab_train_reads_back(tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ class OrganismVariant:
 
 
 # Settings added after cells were first keyed (left out of a key at their default, so old cells resume).
-_EVAL_LATER_DEFAULTS = {"temperature": 1.0}
+_EVAL_LATER_DEFAULTS = {"temperature": 1.0, "pass_at": []}
 _REWARD_LATER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {"self_consistency": {"group_timeout": 10.0}}
 
 
@@ -124,8 +124,13 @@ class EvalSettings:
     temperature: float = config_field(
         1.0, help="sampling temperature of the held-out samples (accuracy, pass@k, trace rate); greedy figures "
         "are measured too")
+    pass_at: tuple[int, ...] = config_field(
+        (), help="more pass@k sizes below k to report after training, e.g. [1, 2, 4, 16, 64] for a pass@k curve "
+        "(pass@k for k itself is always reported)")
 
     def __post_init__(self) -> None:
+        if any(not 1 <= j < self.k for j in self.pass_at):
+            raise ValueError(f"eval.pass_at sizes must lie in [1, k) with k={self.k}, got {list(self.pass_at)}")
         if self.n < 1 or self.k < 1 or self.every < 0 or self.temperature <= 0:
             raise ValueError(f"eval needs n >= 1, k >= 1, every >= 0 and temperature > 0, got n={self.n}, "
                              f"k={self.k}, every={self.every}, temperature={self.temperature}")
@@ -187,6 +192,10 @@ class BenchConfig:
     def subject_key(self, name: str) -> str:
         """What identifies the model a cell starts from: the organism's config hash, or the model's name."""
         return name if self.is_pretrained(name) else self.organism(name).key()
+
+    def max_operand(self, name: str) -> int:
+        """The largest operand of ``name``'s held-out and training problems: the organism's own (9 for a chat model)."""
+        return 9 if self.is_pretrained(name) else self.organism(name).max_operand
 
     def organism(self, name: str) -> OrganismConfig:
         """The pretraining config of organism ``name``: built in or a variant, with ``organism_steps`` applied."""
@@ -274,13 +283,15 @@ def _rl_key(trl: Mapping[str, Any], clipping: Mapping[str, Any]) -> dict[str, An
 
 
 # The embedded default: ground truth against random reward, on an organism that has a better style to
-# elicit and on one that has none, in under a quarter of an hour on two cores with the organisms
-# pretrained (the same organisms as the findings grids, so a later grid finds them cached).
+# elicit and on one that has none, over two seeds so its contrast is not one draw, in under a quarter of
+# an hour on two cores with the organisms pretrained (the same organisms and cells as the findings grids,
+# so a later grid finds them cached).
 DEFAULT_GRID: dict[str, Any] = {
     "out_dir": "runs/bench-default",
     "organisms": ["qwen_math_like", "llama_like"],
     "rewards": [{"name": "ground_truth", "reward": "binary"},
                 {"name": "random", "reward": {"type": "random", "p": 0.5}}],
+    "seeds": [0, 1],
     "train": {"trl": {"max_steps": 120, "learning_rate": 3.0e-5}},
     "eval": {"n": 200, "k": 8, "every": 40},
 }

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardlab.bench.config import BenchConfig
+from rewardlab.metrics.elicitation import projected_accuracy
 from rewardlab.organisms.evaluate import heldout_problems, measure
 from rewardlab.organisms.pretrain import load_organism, pretrain
 from rewardlab.rewards.base import Reward, walk
@@ -44,7 +45,8 @@ def load_subject(config: BenchConfig, name: str, cache_dir: Path | None) -> tupl
 def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwargs: Any) -> dict[str, float]:
     return measure(model, tokenizer, n=config.eval.n, temperature=config.eval.temperature,
                    unanswerable_share=config.unanswerable_share,
-                   max_new_tokens=config.trl_value("max_completion_length"), chat=config.is_pretrained(name), **kwargs)
+                   max_new_tokens=config.trl_value("max_completion_length"), chat=config.is_pretrained(name),
+                   max_operand=config.max_operand(name), **kwargs)
 
 
 # Bumped when measure() gains figures, so a baseline kept in an out folder is measured again.
@@ -54,14 +56,15 @@ MEASURE_VERSION = 2
 def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path) -> dict[str, float]:
     """The organism measured before any RL (computed once per organism and kept in the out folder)."""
     temperature = "" if config.eval.temperature == 1.0 else f"-t{config.eval.temperature}"
+    ladder = "".join(f"-p{k}" for k in config.eval.pass_at)
     stem = (f"{name}-{config.subject_key(name)}-n{config.eval.n}-k{config.eval.k}-u{config.unanswerable_share}"
-            f"{temperature}-m{MEASURE_VERSION}")
+            f"{temperature}{ladder}-m{MEASURE_VERSION}")
     path = out_dir / "organisms" / f"{stem}.json"
     if path.is_file():
         return json.loads(path.read_text())
     model, tokenizer = load_subject(config, name, cache_dir)
-    values = _measure(config, name, model, tokenizer, samples=config.eval.k,
-                      reliability=out_dir / "organisms" / f"reliability-{stem}.png")
+    values = _measure(config, name, model, tokenizer, samples=config.eval.k, pass_ks=config.eval.pass_at,
+                      label=f"{name}, before RL", reliability=out_dir / "organisms" / f"reliability-{stem}.png")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values))
     return values
@@ -86,16 +89,15 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
     needed = config.prompts_needed()
     reward = config.reward(cell["reward"])
     chat = config.is_pretrained(cell["organism"])
+    prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
+                                        max_operand=config.max_operand(cell["organism"]),
+                                        unanswerable_share=config.unanswerable_share, chat=chat)
     if not _reads_incorrect_labels(reward):
-        prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
-                                            unanswerable_share=config.unanswerable_share, chat=chat)
         return Dataset.from_dict({"prompt": prompts, "answer": answers})
     from rewardlab.answers.extraction import extract_answer
     from rewardlab.rewards import incorrect_labels
     from rewardlab.training.heldout import generate
 
-    prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
-                                        unanswerable_share=config.unanswerable_share, chat=chat)
     samples = 8
     texts = generate(model, tokenizer, prompts, max_new_tokens=config.trl_value("max_completion_length"),
                      samples=samples, temperature=1.0)
@@ -123,6 +125,7 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
     def measure(model: Any, tokenizer: Any, final: bool) -> dict[str, float]:
         if final:
             return _measure(config, cell["organism"], model, tokenizer, samples=config.eval.k,
+                            pass_ks=config.eval.pass_at, label=f"{cell['organism']}, cell {cell['id']}",
                             reliability=run_dir / "reliability.png")
         return _measure(config, cell["organism"], model, tokenizer)
 
@@ -150,6 +153,12 @@ def _first_last(records: list[dict[str, Any]], key: str, share: float = 0.0) -> 
     return sum(values[:n]) / n, sum(values[-n:]) / n
 
 
+def _pass_names(measured: dict[str, float], k: int) -> list[str]:
+    """``pass@j`` names measured (``k`` and any ``eval.pass_at`` sizes), smallest first."""
+    sizes = {int(name.removeprefix("pass@")) for name in measured if name.startswith("pass@")} | {k}
+    return [f"pass@{j}" for j in sorted(sizes)]
+
+
 def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float], records: list[dict[str, Any]],
          k: int, seconds: float) -> dict[str, Any]:
     agreement = _first_last(records, "rewardlab/agreement")
@@ -162,10 +171,16 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
     return {
         **cell,
         **both("accuracy"), "accuracy_delta": after["accuracy"] - before["accuracy"],
-        **both("trace", "trace_rate"), **both(f"pass@{k}"),
+        **both("trace", "trace_rate"), **{key: v for name in _pass_names(after, k) for key, v in both(name).items()},
         **both("greedy_accuracy"), "greedy_accuracy_delta": after["greedy_accuracy"] - before["greedy_accuracy"],
         **both("greedy_trace", "greedy_trace_rate"),
-        "trace_accuracy_after": after["trace_accuracy"], "direct_accuracy_after": after["direct_accuracy"],
+        **both("trace_accuracy"), **both("direct_accuracy"),
+        # Elicitation alone: the "before" styles' accuracies at the trace rate training reached (Spurious Rewards'
+        # Table 1 arithmetic), and the better style's accuracy (the ceiling of shifting the mix).
+        "projected_accuracy": projected_accuracy(after["trace_rate"], before["trace_accuracy"],
+                                                 before["direct_accuracy"]),
+        "elicitation_ceiling": max((a for a in (before["trace_accuracy"], before["direct_accuracy"])
+                                    if not math.isnan(a)), default=math.nan),
         **both("ece"), **both("brier"), **both("mean_confidence"), **both("confidence_rate"),
         **both("hallucination", "hallucination_rate"), **both("abstention", "abstention_rate"),
         **both("truthfulness"), **both("unanswerable_abstention"),

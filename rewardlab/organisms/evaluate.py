@@ -81,9 +81,15 @@ def _greedy(model: Any, tokenizer: Any, problems: Sequence[Problem], max_new_tok
             "greedy_trace_rate": _rate([has_code_reasoning(t) for t in texts])}
 
 
+def _ks(samples: int, pass_ks: Sequence[int]) -> tuple[int, ...]:
+    """The pass@k sizes to report: ``samples`` itself when above 1, and each listed k in [1, samples)."""
+    return tuple(sorted({k for k in pass_ks if 1 <= k < samples} | ({samples} if samples > 1 else set())))
+
+
 def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperature: float = 1.0,
             seed: int = 12345, unanswerable_share: float = 0.0, max_new_tokens: int = 80,
-            reliability: str | Path | None = None, chat: bool = False) -> dict[str, float]:
+            reliability: str | Path | None = None, chat: bool = False, max_operand: int = 9,
+            pass_ks: Sequence[int] = (), label: str = "") -> dict[str, float]:
     """The organism's figures on ``n`` held-out problems, ``samples`` completions each.
 
     Keys: ``accuracy``, ``trace_rate``, ``trace_accuracy``, ``direct_accuracy`` (answerable problems),
@@ -94,7 +100,10 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     ``confidence_rate``, and ``ece``, ``brier``, ``mean_confidence`` over the answerable samples that
     state a confidence. With ``reliability`` a reliability diagram of those samples is written there.
     Sampling is seeded with ``seed``, so before and after training see the same sampling noise.
-    ``chat`` poses the problems as user messages (for a pretrained chat model).
+    ``chat`` poses the problems as user messages (for a pretrained chat model). ``max_operand`` is the
+    largest operand of the held-out problems (the organism's own). ``pass_ks`` adds ``pass@k`` for each
+    listed ``k`` below ``samples`` (unbiased estimator over the same samples), for pass@k curves. ``label``
+    (e.g. the organism and the cell) heads the reliability diagram's title.
     """
     import torch
 
@@ -108,7 +117,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     from rewardlab.rewards.calibration import last_tag, parse_confidence
     from rewardlab.training.heldout import generate
 
-    problems = problem_set(n, seed, unanswerable_share=unanswerable_share)
+    problems = problem_set(n, seed, max_operand, unanswerable_share)
     torch.manual_seed(seed)  # the same sampling noise before and after training, and on every rerun
     texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                      samples=samples, temperature=temperature)
@@ -117,7 +126,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     answerable = [i for i, p in enumerate(per_sample) if p.answerable]
     answered = _select(judged, answerable)
     confidence = [parse_confidence(last_tag(texts[i], "confidence")) for i in answerable]
-    on_answerable = EvaluatorCollection({"accuracy": AccuracyEvaluator(ks=(samples,) if samples > 1 else ()),
+    on_answerable = EvaluatorCollection({"accuracy": AccuracyEvaluator(ks=_ks(samples, pass_ks)),
                                          "behaviour": BehaviourEvaluator(), "calibration": CalibrationEvaluator()})
     on_answerable.update([texts[i] for i in answerable], answered, answered,
                          group_ids=[i // samples for i in answerable], confidence=confidence)
@@ -141,11 +150,12 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     if unanswerable:
         result["unanswerable_abstention"] = _rate([judged.diagnostics["abstained"][i] for i in unanswerable])
     result.update(_greedy(model, tokenizer, [p for p in problems if p.answerable], max_new_tokens, chat))
-    if samples > 1:
-        result[f"pass@{samples}"] = figures.get(f"pass@{samples}", math.nan)
+    for k in _ks(samples, pass_ks):
+        result[f"pass@{k}"] = figures.get(f"pass@{k}", math.nan)
     stated = [q for q in confidence if q is not None]
     result.update(ece=figures.get("ece", math.nan), brier=figures.get("brier", math.nan),
                   mean_confidence=sum(stated) / len(stated) if stated else math.nan)
     if reliability is not None and stated:
-        on_answerable["calibration"].plot(reliability, title=f"stated confidence, {len(stated)} samples")
+        title = f"stated confidence, {len(stated)} samples ({n} problems × {samples})"
+        on_answerable["calibration"].plot(reliability, title=f"{label}: {title}" if label else title)
     return result

@@ -22,10 +22,15 @@ def _prompt_texts(tokenizer: Any, prompts: Sequence[Any]) -> list[str]:
 
 
 def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], *, max_new_tokens: int, samples: int = 1,
-             temperature: float = 1.0, batch_size: int = 64) -> list[str]:
-    """Completions for ``prompts`` (``samples`` each, adjacent); greedy when ``samples == 1`` and temperature 0."""
+             temperature: float = 1.0, batch_size: int = 64, max_sequences: int = 1024) -> list[str]:
+    """Completions for ``prompts`` (``samples`` each, adjacent); greedy when ``samples == 1`` and temperature 0.
+
+    Each ``generate`` call takes ``batch_size`` prompts, fewer when their ``samples`` completions would
+    exceed ``max_sequences`` (pass@256 would otherwise hold 16,384 sequences' caches at once).
+    """
     import torch
 
+    batch_size = max(1, min(batch_size, max_sequences // samples))
     texts = _prompt_texts(tokenizer, prompts)
     greedy = samples == 1 and temperature == 0
     out: list[str] = []
