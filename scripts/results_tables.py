@@ -122,6 +122,10 @@ def regenerate(text: str, root: Path) -> tuple[str, list[str], list[str]]:
             changed.append(label)
         return match["open"] + body + match["close"]
 
+    blocks = list(_BLOCK.finditer(text))
+    if text.count("<!-- results:") != len(blocks) or any("<!-- results:" in b["body"] for b in blocks):
+        raise SystemExit(f"{DOCS}: every '<!-- results: GRID -->' marker needs its own '<!-- /results -->' after "
+                         "its table")
     return _BLOCK.sub(replace, text), changed, missing
 
 

@@ -139,3 +139,9 @@ def test_import_refuses_an_unfinished_grid_unless_told_partial(tmp_path: Path) -
 
 def test_the_tables_of_the_repositorys_results_page_match_their_rows() -> None:
     assert results_tables.main(["--root", str(REPO), "--check"]) == 0
+
+
+def test_a_marker_without_its_end_is_refused(tmp_path: Path) -> None:
+    root = _repo(tmp_path, MARKDOWN.replace("<!-- /results -->\n\nProse", "\nProse"))
+    with pytest.raises(SystemExit, match="needs its own '<!-- /results -->'"):
+        results_tables.main(["--root", str(root), "--check"])
