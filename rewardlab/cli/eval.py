@@ -1,9 +1,11 @@
 """``rewardlab eval``: what each reward and evaluator says about a model's samples.
 
-``rewardlab eval ROLLOUTS.jsonl [B.jsonl] [-r SPEC ...] [--json] [--out DIR]`` reads any file that
-``rewardlab score`` reads; ``rewardlab eval MODEL [MODEL_B] --data SET [sampling flags]`` first samples each
+``rewardlab eval ROLLOUTS.jsonl [B.jsonl] [-r SPEC ...] [--behaviour SPEC ...] [--json] [--out DIR]`` reads any
+file that ``rewardlab score`` reads; ``rewardlab eval MODEL [MODEL_B] --data SET [sampling flags]`` first samples each
 model into a rollouts file (kept in ``--out``) with ``rewardlab sample``'s machinery, then evaluates it.
-Gold correctness is the ``binary`` reward's (the shared checker) against the ``answer`` column.
+Gold correctness is the ``binary`` reward's (the shared checker) against the ``answer`` column. Accuracy is
+split by each behaviour detector (``--behaviour``, :mod:`rewardlab.behaviours`; by default code, boxed,
+abstain and long), with the accuracy that eliciting it would reach (``--elicit-to``).
 
 This module is light at import (the parser is built from it before any command runs); scoring,
 sampling and plotting are imported when they are used.
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rewardlab.behaviours import Detector
     from rewardlab.evaluation.report import Report, Samples
     from rewardlab.rewards.base import Reward
     from rewardlab.rewards.correctness import BinaryCorrectness
@@ -40,12 +43,22 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reward", "-r", action="append", default=[], metavar="SPEC",
                         help="a reward to report (its mean, and agreement, precision and recall against binary): a "
                              "name, an inline mapping such as '{type: random, p: 0.3}', or a YAML file; repeat")
+    parser.add_argument("--behaviour", action="append", default=None, metavar="SPEC",
+                        help="a behaviour to split accuracy by (its share, accuracy with and without it, the "
+                             "elicitation ceiling): code, boxed, abstain, long, '{type: reward, reward: SPEC, "
+                             "threshold: 0.5}' (shows it where the score is > threshold), an import path "
+                             "'package.module:Class' or a YAML file; repeat (default: code, boxed, abstain, long)")
+    parser.add_argument("--no-behaviours", action="store_true", help="report no behaviour-conditional accuracy")
+    parser.add_argument("--elicit-to", type=float, default=1.0, metavar="P",
+                        help="the behaviour share at which each ceiling is projected (default 1: every sample)")
     parser.add_argument("--json", action="store_true", help="print only JSON on standard output")
     parser.add_argument("--out", metavar="DIR",
                         help="folder for the Markdown, CSV and reliability-diagram files (default: beside the first "
                              "rollouts file; in the MODEL mode ./evaluations, which also keeps the rollouts)")
-    parser.add_argument("--resamples", type=int, default=10_000, help="paired-bootstrap resamples (two inputs)")
-    parser.add_argument("--bootstrap-seed", type=int, default=0, help="seed of the paired bootstrap")
+    parser.add_argument("--resamples", type=int, default=10_000,
+                        help="bootstrap resamples of the problems (the behaviours' intervals; with two inputs, the "
+                             "paired differences')")
+    parser.add_argument("--bootstrap-seed", type=int, default=0, help="seed of the bootstrap")
     sampling = parser.add_argument_group("sampling (the MODEL mode: give --data)")
     flags = argparse.ArgumentParser(add_help=False)
     add_sampling_arguments(flags)
@@ -60,13 +73,17 @@ def check_eval_inputs(args: argparse.Namespace) -> None:
 
     Raises:
         FileNotFoundError: naming the path (file mode).
-        ValueError: more than two inputs, or a resample count below 1.
+        ValueError: more than two inputs, a resample count below 1, or an ``--elicit-to`` outside [0, 1].
     """
     if len(args.inputs) > 2:
         raise ValueError(f"give one input to report on or two to compare, got {len(args.inputs)}: "
                          f"{' '.join(args.inputs)}")
     if args.resamples < 1:
         raise ValueError(f"--resamples must be >= 1, got {args.resamples}")
+    if args.no_behaviours and args.behaviour:
+        raise ValueError("give --behaviour or --no-behaviours, not both")
+    if not 0.0 <= args.elicit_to <= 1.0:
+        raise ValueError(f"--elicit-to is a behaviour share in [0, 1], e.g. 0.9, got {args.elicit_to}")
     if args.data is None:
         for path in args.inputs:
             if not Path(path).is_file():
@@ -135,9 +152,26 @@ def built_rewards(specs: Sequence[str]) -> Iterator[tuple[BinaryCorrectness, lis
         gold.close()
 
 
+@contextmanager
+def built_behaviours(args: argparse.Namespace) -> Iterator[list[Detector]]:
+    """The detectors of ``--behaviour`` (default: :data:`~rewardlab.behaviours.DEFAULT_BEHAVIOURS`; none with
+    ``--no-behaviours``), closed after."""
+    from rewardlab.behaviours import DEFAULT_BEHAVIOURS, built_detectors
+    from rewardlab.cli.score import parse_spec
+
+    texts = () if args.no_behaviours else (args.behaviour or DEFAULT_BEHAVIOURS)
+    specs = [parse_spec(text, "behaviour", "code or '{type: reward, reward: format}'") for text in texts]
+    with built_detectors(specs) as detectors:
+        yield detectors
+
+
 def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[str, Reward]],
-                  source: str | None = None) -> tuple[Report, Samples]:
-    """Score the rollouts of ``path`` with ``gold`` and each reward; its report and per-sample facts."""
+                  source: str | None = None, detectors: Sequence[Detector] = (), *, elicit_to: float = 1.0,
+                  resamples: int = 10_000, seed: int = 0) -> tuple[Report, Samples]:
+    """Score the rollouts of ``path`` with ``gold`` and each reward, and split accuracy by each detector
+    (ceilings at ``elicit_to``, intervals from ``resamples`` bootstrap resamples seeded with ``seed``);
+    its report and per-sample facts."""
+    from rewardlab.behaviours import detect_all
     from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
     from rewardlab.evaluation.report import Samples, abstention_applies, evaluate_samples, problem_keys
     from rewardlab.rewards.abstention import AbstentionMatcher
@@ -163,9 +197,10 @@ def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[s
         abstained=abstained if abstention_applies(batch.prompts, abstained, answerable) else None,
         answerable=answerable,
         rewards=results,
+        behaviours=detect_all(detectors, batch),
     )
     report = evaluate_samples(samples, equivalence=gold.checker.equivalence(), source=source or str(path),
-                              settings=_settings(rows))
+                              settings=_settings(rows), elicit_to=elicit_to, resamples=resamples, seed=seed)
     return report, samples
 
 
@@ -193,10 +228,13 @@ def run_eval(args: argparse.Namespace) -> int:
 
     model_mode = args.data is not None
     out_dir = Path(args.out) if args.out else (Path("evaluations") if model_mode else Path(args.inputs[0]).parent)
-    with built_rewards(args.reward) as (gold, rewards):  # a misspelled -r fails before any sampling
+    # A misspelled -r or --behaviour fails before any sampling.
+    with built_rewards(args.reward) as (gold, rewards), built_behaviours(args) as detectors:
         paths = sample_models(args, out_dir) if model_mode else [Path(p) for p in args.inputs]
         sources = [f"{m} ({p})" if model_mode else None for m, p in zip(args.inputs, paths, strict=True)]
-        evaluated = [evaluate_file(p, gold, rewards, s) for p, s in zip(paths, sources, strict=True)]
+        evaluated = [evaluate_file(p, gold, rewards, s, detectors, elicit_to=args.elicit_to,
+                                   resamples=args.resamples, seed=args.bootstrap_seed)
+                     for p, s in zip(paths, sources, strict=True)]
     labels = [""] if len(paths) == 1 else ["A", "B"]
     with_confidence = [(label, p, samples) for label, p, (_, samples) in zip(labels, paths, evaluated, strict=True)
                        if samples.confidence is not None]

@@ -1,7 +1,9 @@
 """How ``rewardlab eval`` shows its figures: a compact table (100 columns), JSON, Markdown and CSV.
 
 One list of rows feeds every form; the table rounds to 3 decimals, Markdown to 4, CSV and JSON keep
-every digit (NaN: a dash in the table and Markdown, empty in CSV, ``null`` in JSON).
+every digit (NaN: a dash in the table and Markdown, empty in CSV, ``null`` in JSON). Behaviour-conditional
+accuracy (``Report.behaviours``) follows the figures in a table of its own: the top :data:`TOP_BEHAVIOURS`
+behaviours by the size of their gain in the terminal, every one with every interval elsewhere.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rewardlab.evaluation.comparison import Comparison
+from rewardlab.evaluation.conditional import BehaviourReport, BehaviourStats, Estimate
 from rewardlab.evaluation.report import Report
 
 TABLE_WIDTH = 100
+TOP_BEHAVIOURS = 6
+BEHAVIOUR_KEYS = ("share", "accuracy_with", "accuracy_without", "difference", "ceiling")
 
 
 def _number(value: float, digits: int, signed: bool = False) -> str:
@@ -84,6 +89,64 @@ def _table_rows(figures: Sequence[Any], rows: list[list[str]]) -> list[tuple[lis
     return out
 
 
+def _interval_text(estimate: Estimate, digits: int, signed: bool = False) -> str:
+    return f"[{_number(estimate.low, digits, signed)}, {_number(estimate.high, digits, signed)}]"
+
+
+def _with_interval(estimate: Estimate, digits: int, signed: bool = False) -> str:
+    value = _number(estimate.value, digits, signed)
+    if math.isnan(estimate.low) and math.isnan(estimate.high):
+        return value
+    return f"{value} {_interval_text(estimate, digits, signed)}"
+
+
+def behaviour_lines(behaviours: BehaviourReport, n_problems: int, label: str = "") -> list[str]:
+    """What the behaviour table shows: the accuracy split, the ceilings' share, the bootstrap, mixed problems."""
+    mixed = behaviours.mixed_problems
+    return [f"{label}behaviours: accuracy {_number(behaviours.accuracy, 3)} split by each, pooled over samples; "
+            f"ceiling: accuracy at share p' = {behaviours.elicit_to:g}",
+            f"  {behaviours.level:.0%} intervals: bootstrap over {n_problems} problems ({behaviours.resamples} "
+            f"resamples, seed {behaviours.seed})",
+            f"  problems with a correct and a wrong sample (GRPO learns only from these): "
+            f"{_with_interval(mixed, 3)}"]
+
+
+def behaviour_table_rows(behaviours: BehaviourReport, top: int | None = TOP_BEHAVIOURS) -> list[list[str]]:
+    """The terminal's rows: behaviour, share, accuracy with and without, their difference and interval, ceiling,
+    gain; the ``top`` largest gains (``None``: all)."""
+    rows = []
+    for s in behaviours.ranked()[:top]:
+        rows.append([s.name, _number(s.share.value, 3), _number(s.accuracy_with.value, 3),
+                     _number(s.accuracy_without.value, 3), _with_interval(s.difference, 3, signed=True),
+                     _number(s.ceiling.value, 3), _number(behaviours.gain(s), 3, signed=True)])
+    return rows
+
+
+BEHAVIOUR_TABLE_COLUMNS = ("behaviour", "share", "acc with", "acc without", "with − without", "ceiling", "gain")
+
+
+def _print_behaviours(console: Any, report: Report, label: str = "") -> None:
+    from rich import box
+    from rich.table import Table
+
+    behaviours = report.behaviours
+    if behaviours is None or not behaviours.behaviours:
+        return
+    for line in behaviour_lines(behaviours, len(report.problems), label):
+        console.print(line, highlight=False, markup=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column(BEHAVIOUR_TABLE_COLUMNS[0], overflow="fold")
+    for column in BEHAVIOUR_TABLE_COLUMNS[1:]:
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in behaviour_table_rows(behaviours):
+        table.add_row(*row)
+    console.print(table)
+    hidden = len(behaviours.behaviours) - TOP_BEHAVIOURS
+    if hidden > 0:
+        console.print(f"  {hidden} more behaviour(s) with smaller gains: see --json or the Markdown file",
+                      highlight=False, markup=False)
+
+
 def print_table(subject: Report | Comparison) -> None:
     """The compact table on standard output: at most :data:`TABLE_WIDTH` columns, numbers never cut."""
     from rich import box
@@ -107,6 +170,9 @@ def print_table(subject: Report | Comparison) -> None:
     for row, ends in _table_rows(figures, rows):
         table.add_row(*row, end_section=ends)
     console.print(table)
+    reports = [("", subject)] if isinstance(subject, Report) else [("A ", subject.a), ("B ", subject.b)]
+    for label, report in reports:
+        _print_behaviours(console, report, label)
 
 
 def markdown(subject: Report | Comparison) -> str:
@@ -116,10 +182,33 @@ def markdown(subject: Report | Comparison) -> str:
         columns = ["figure", "A", "B", "B − A", f"{subject_level(subject):.0%} interval"]
     else:
         lines, rows, columns = header_lines(subject), report_rows(subject, 4), ["figure", "value"]
-    out = [f"- {line.strip()}" for line in lines]
-    out += ["", "| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-    out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    out = [*(f"- {line.strip()}" for line in lines), *_markdown_table(columns, rows)]
+    reports = [("", subject)] if isinstance(subject, Report) else [("A ", subject.a), ("B ", subject.b)]
+    for label, report in reports:
+        if report.behaviours is not None and report.behaviours.behaviours:
+            out += ["", *(f"- {line.strip()}" for line in behaviour_lines(report.behaviours, len(report.problems),
+                                                                          label))]
+            out += _markdown_table(MARKDOWN_BEHAVIOUR_COLUMNS, behaviour_markdown_rows(report.behaviours))
     return "\n".join(out) + "\n"
+
+
+MARKDOWN_BEHAVIOUR_COLUMNS = ("behaviour", "share", "accuracy with", "accuracy without", "with − without",
+                              "ceiling", "gain", "samples with it", "problems mixed in it")
+
+
+def behaviour_markdown_rows(behaviours: BehaviourReport) -> list[list[str]]:
+    """Every behaviour, largest gain first, each figure with its interval (4 decimals)."""
+    rows = []
+    for s in behaviours.ranked():
+        rows.append([s.name, *(_with_interval(getattr(s, key), 4, signed=key == "difference")
+                               for key in BEHAVIOUR_KEYS),
+                     _number(behaviours.gain(s), 4, signed=True), str(s.n_with), _number(s.mixed_problems, 4)])
+    return rows
+
+
+def _markdown_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["", "| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    return out + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
 
 
 def _plain(value: float | None) -> str:
@@ -136,11 +225,41 @@ def csv_text(subject: Report | Comparison) -> str:
             low, high = (None, None) if f.interval is None else (f.interval.low, f.interval.high)
             writer.writerow([f.name, f.section, _plain(f.a), _plain(f.b), _plain(f.difference), _plain(low),
                              _plain(high)])
+        for name, a, b in _behaviour_pairs(subject.a, subject.b):
+            writer.writerow([name, "behaviours", _plain(a), _plain(b), _plain(b - a), "", ""])
     else:
         writer.writerow(["figure", "section", "value"])
         for f in subject.figures:
             writer.writerow([f.name, f.section, _plain(f.value)])
+        for name, value in behaviour_values(subject).items():
+            writer.writerow([name, "behaviours", _plain(value)])
     return buffer.getvalue()
+
+
+def behaviour_values(report: Report) -> dict[str, float]:
+    """The behaviours' figures as flat names (``mixed_problems``, ``behaviour:code/share``,
+    ``behaviour:code/share_low``, ...), for the CSV."""
+    behaviours = report.behaviours
+    if behaviours is None:
+        return {}
+    mixed = behaviours.mixed_problems
+    out = {"mixed_problems": mixed.value, "mixed_problems_low": mixed.low, "mixed_problems_high": mixed.high}
+    for s in behaviours.behaviours:
+        for key in BEHAVIOUR_KEYS:
+            estimate = getattr(s, key)
+            for suffix, value in (("", estimate.value), ("_low", estimate.low), ("_high", estimate.high)):
+                out[f"behaviour:{s.name}/{key}{suffix}"] = value
+        out[f"behaviour:{s.name}/gain"] = behaviours.gain(s)
+        out[f"behaviour:{s.name}/mixed_problems"] = s.mixed_problems
+    return out
+
+
+def _behaviour_pairs(a: Report, b: Report) -> list[tuple[str, float, float]]:
+    """Each behaviour figure of A or B, with NaN for the side that lacks it (no interval: not paired)."""
+    values_a, values_b = behaviour_values(a), behaviour_values(b)
+    names = [*values_a, *(n for n in values_b if n not in values_a)]
+    return [(n, values_a.get(n, math.nan), values_b.get(n, math.nan)) for n in names
+            if not n.endswith(("_low", "_high"))]
 
 
 def _json_number(value: float) -> float | None:
@@ -160,7 +279,34 @@ def report_json(report: Report) -> dict[str, Any]:
         else:
             out[f.name] = _json_number(f.value)
     out["rewards"] = rewards
+    out.update(behaviours_json(report.behaviours))
     return out
+
+
+def _ci(estimate: Estimate) -> list[float | None] | None:
+    low, high = _json_number(estimate.low), _json_number(estimate.high)
+    return None if low is None and high is None else [low, high]
+
+
+def _stats_json(behaviours: BehaviourReport, s: BehaviourStats) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in BEHAVIOUR_KEYS:
+        out[key] = _json_number(getattr(s, key).value)
+    for key in BEHAVIOUR_KEYS:
+        out[f"{key}_ci"] = _ci(getattr(s, key))
+    out.update(gain=_json_number(behaviours.gain(s)), n_with=s.n_with, mixed_problems=_json_number(s.mixed_problems))
+    return out
+
+
+def behaviours_json(behaviours: BehaviourReport | None) -> dict[str, Any]:
+    """``behaviours``: ``{name: {share, accuracy_with, accuracy_without, difference, ceiling, each also as
+    KEY_ci: [low, high], gain, n_with, mixed_problems}}`` (empty without behaviours), ``mixed_problems`` and
+    ``mixed_problems_ci`` (the problems with a correct and a wrong sample), and ``elicit_to``."""
+    if behaviours is None:
+        return {"behaviours": {}, "mixed_problems": None, "mixed_problems_ci": None, "elicit_to": None}
+    return {"behaviours": {s.name: _stats_json(behaviours, s) for s in behaviours.behaviours},
+            "mixed_problems": _json_number(behaviours.mixed_problems.value),
+            "mixed_problems_ci": _ci(behaviours.mixed_problems), "elicit_to": behaviours.elicit_to}
 
 
 def comparison_json(comparison: Comparison) -> dict[str, Any]:

@@ -21,18 +21,18 @@ _COLUMNS = ("reward", "n_signal", "mean", "agreement", "correlation", "precision
             "pseudo_label_accuracy", "ece", "brier", "auroc")
 
 
-def parse_spec(text: str) -> RewardSpec:
-    """A reward spec from the command line: a name, an inline YAML/JSON mapping, or a YAML file."""
+def parse_spec(text: str, kind: str = "reward", example: str = "binary or '{type: random, p: 0.5}'") -> RewardSpec:
+    """A reward spec (or another ``kind``'s) from the command line: a name, an inline YAML/JSON mapping, or a
+    YAML file; ``example`` ends the error message."""
     path = Path(text)
     if text.endswith((".yaml", ".yml", ".json")) and path.is_file():
         return yaml.safe_load(path.read_text())
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"cannot read reward spec {text!r}: {exc}") from exc
+        raise ConfigError(f"cannot read {kind} spec {text!r}: {exc}") from exc
     if not isinstance(spec, (str, dict)):
-        raise ConfigError(f"reward spec {text!r} is neither a name nor a mapping; write e.g. binary or "
-                          "'{type: random, p: 0.5}'")
+        raise ConfigError(f"{kind} spec {text!r} is neither a name nor a mapping; write e.g. {example}")
     return spec
 
 

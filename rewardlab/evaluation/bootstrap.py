@@ -114,7 +114,7 @@ def paired_bootstrap(a: Mapping[str, ProblemSums], b: Mapping[str, ProblemSums],
         raise ValueError(f"figures {wrong} do not hold the {n} problems of {names[0]!r}; pair A and B first")
     # Columns: num and den of every figure, A's then B's.
     sums = np.column_stack([s for name in names for s in (a[name].num, a[name].den, b[name].num, b[name].den)])
-    draws = _resampled_sums(sums, resamples, seed) if n else np.full((resamples, sums.shape[1]), math.nan)
+    draws = resampled_sums(sums, resamples, seed) if n else np.full((resamples, sums.shape[1]), math.nan)
     tail = 100.0 * (1.0 - level) / 2.0
     out: dict[str, Interval] = {}
     for i, name in enumerate(names):
@@ -127,9 +127,11 @@ def paired_bootstrap(a: Mapping[str, ProblemSums], b: Mapping[str, ProblemSums],
     return out
 
 
-def _resampled_sums(sums: FloatArray, resamples: int, seed: int) -> FloatArray:
+def resampled_sums(sums: FloatArray, resamples: int, seed: int) -> FloatArray:
     """``counts @ sums`` for ``resamples`` rows of problem counts, each row ``n`` draws with replacement.
 
+    ``sums`` holds one row per problem and one column per sum; every column shares each draw, so a figure
+    that combines several sums (a difference of two ratios) is computed per row of the result.
     Identical columns (the many figures whose ``den`` is each problem's sample count) are multiplied once.
     """
     rng = np.random.default_rng(seed)

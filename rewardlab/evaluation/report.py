@@ -9,7 +9,9 @@ vote, the texts, a stated confidence, abstention, each reward's result) into a :
 - code-reasoning rate, boxed rate, mean length (characters);
 - when some sample states a confidence: ECE, Brier, AUROC and the mean confidence;
 - when abstention applies (:func:`abstention_applies`): abstention, hallucination and truthfulness;
-- for each reward: its mean, and its agreement, precision and recall against gold correctness.
+- for each reward: its mean, and its agreement, precision and recall against gold correctness;
+- for each behaviour detected (``Samples.behaviours``): its share, accuracy with and without it and the
+  elicitation ceiling, with bootstrap intervals (:mod:`rewardlab.evaluation.conditional`), in ``Report.behaviours``.
 
 Every figure that is a mean carries its sums per problem (:class:`~rewardlab.evaluation.bootstrap.ProblemSums`)
 for the paired bootstrap, and its value *is* those sums' ratio, so the figure and its interval share one
@@ -27,6 +29,7 @@ from typing import Any
 from rewardlab.answers.extraction import has_boxed_answer
 from rewardlab.answers.vote import EXACT, Equivalence
 from rewardlab.evaluation.bootstrap import ProblemSums
+from rewardlab.evaluation.conditional import BehaviourReport, behaviour_report
 from rewardlab.metrics.accuracy import majority_correct_per_group, pass_at_k_per_group
 from rewardlab.metrics.behaviour import has_code_reasoning
 from rewardlab.metrics.calibration import auroc, expected_calibration_error
@@ -81,6 +84,7 @@ class Samples:
         abstained: whether each sample abstains, or ``None`` when abstention does not apply.
         answerable: ``False`` for a sample of an unanswerable problem (answering it is a hallucination).
         rewards: each evaluated reward's result, by the name it is reported under.
+        behaviours: whether each sample shows a behaviour, by the detector's name (:mod:`rewardlab.behaviours`).
     """
 
     problems: tuple[str, ...]
@@ -91,6 +95,7 @@ class Samples:
     abstained: tuple[bool, ...] | None = None
     answerable: tuple[bool | None, ...] | None = None
     rewards: Mapping[str, RewardResult] = field(default_factory=dict)
+    behaviours: Mapping[str, tuple[bool, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.problems)
@@ -98,6 +103,7 @@ class Samples:
                                                                "abstained", "answerable")
                    if getattr(self, name) is not None}
         lengths.update({f"reward {name!r}": len(result) for name, result in self.rewards.items()})
+        lengths.update({f"behaviour {name!r}": len(shows) for name, shows in self.behaviours.items()})
         wrong = {name: length for name, length in lengths.items() if length != n}
         if wrong:
             raise ValueError(f"{n} problem keys but {wrong}; give one value per sample")
@@ -142,6 +148,7 @@ class Report:
         ks: the k of pass@k and maj@k.
         figures: in the order of :data:`SECTIONS`.
         settings: sampling settings the file records (one value shared by every sample), e.g. temperature.
+        behaviours: behaviour-conditional accuracy, when behaviours were detected; else ``None``.
     """
 
     source: str
@@ -150,6 +157,7 @@ class Report:
     ks: tuple[int, ...]
     figures: tuple[Figure, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
+    behaviours: BehaviourReport | None = None
 
     def values(self) -> dict[str, float]:
         return {f.name: f.value for f in self.figures}
@@ -182,9 +190,13 @@ def _known(*values: Any) -> bool:
 
 
 def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, source: str = "",
-                     ks: Sequence[int] | None = None, settings: Mapping[str, Any] | None = None) -> Report:
+                     ks: Sequence[int] | None = None, settings: Mapping[str, Any] | None = None,
+                     elicit_to: float = 1.0, resamples: int = 10_000, seed: int = 0) -> Report:
     """Every figure of ``samples`` (see the module docstring); ``ks`` defaults to :func:`report_ks` of the
-    largest number of samples of a problem (a problem with fewer samples than k is left out of pass@k and maj@k)."""
+    largest number of samples of a problem (a problem with fewer samples than k is left out of pass@k and maj@k).
+
+    The behaviours' ceilings are at share ``elicit_to``, their intervals from ``resamples`` resamples of the
+    problems seeded with ``seed``."""
     keys, problem_of, members = samples.by_problem()
     n_max = max((len(m) for m in members), default=0)
     ks = report_ks(n_max) if ks is None else tuple(ks)
@@ -225,8 +237,11 @@ def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, sour
 
     for name, result in samples.rewards.items():
         _reward_figures(build, name, result.scores, samples.correct)
+    behaviours = None if not samples.behaviours else behaviour_report(
+        samples.behaviours, samples.correct, problem_of, len(keys), elicit_to=elicit_to, resamples=resamples,
+        seed=seed)
     return Report(source=source, problems=keys, n_samples=len(samples.problems), ks=ks,
-                  figures=tuple(build.figures), settings=dict(settings or {}))
+                  figures=tuple(build.figures), settings=dict(settings or {}), behaviours=behaviours)
 
 
 def _reward_figures(build: _Builder, name: str, scores: Sequence[float | None],
