@@ -15,13 +15,16 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rewardlab.bench.config import BenchConfig
+from rewardlab.bench.progress import GridProgress
 from rewardlab.metrics.elicitation import projected_accuracy
 from rewardlab.organisms.evaluate import heldout_problems, measure
-from rewardlab.organisms.pretrain import load_organism, pretrain
+from rewardlab.organisms.pretrain import Progress, load_organism, pretrain
 from rewardlab.rewards.base import Reward, walk
 from rewardlab.training.tracking import read_metrics
 
@@ -32,14 +35,15 @@ def finished_cells(results_path: Path) -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in map(json.loads, results_path.read_text().splitlines()) if row}
 
 
-def load_subject(config: BenchConfig, name: str, cache_dir: Path | None) -> tuple[Any, Any]:
+def load_subject(config: BenchConfig, name: str, cache_dir: Path | None,
+                 pretrain_progress: Progress | None = None) -> tuple[Any, Any]:
     """(model, tokenizer) a cell starts from: the organism (pretrained first if not cached) or the pretrained model."""
     if config.is_pretrained(name):
         from rewardlab.training.config import ModelConfig
         from rewardlab.training.run import build_model
 
         return build_model(ModelConfig(name=name))
-    return load_organism(pretrain(config.organism(name), cache_dir))
+    return load_organism(pretrain(config.organism(name), cache_dir, progress=pretrain_progress))
 
 
 def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwargs: Any) -> dict[str, float]:
@@ -53,7 +57,8 @@ def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwarg
 MEASURE_VERSION = 2
 
 
-def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path) -> dict[str, float]:
+def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path,
+                       pretrain_progress: Progress | None = None) -> dict[str, float]:
     """The organism measured before any RL (computed once per organism and kept in the out folder)."""
     temperature = "" if config.eval.temperature == 1.0 else f"-t{config.eval.temperature}"
     ladder = "".join(f"-p{k}" for k in config.eval.pass_at)
@@ -62,7 +67,7 @@ def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, o
     path = out_dir / "organisms" / f"{stem}.json"
     if path.is_file():
         return json.loads(path.read_text())
-    model, tokenizer = load_subject(config, name, cache_dir)
+    model, tokenizer = load_subject(config, name, cache_dir, pretrain_progress)
     values = _measure(config, name, model, tokenizer, samples=config.eval.k, pass_ks=config.eval.pass_at,
                       label=f"{name}, before RL", reliability=out_dir / "organisms" / f"reliability-{stem}.png")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,13 +117,17 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
                               "incorrect_answer": [wrong[i] for i in keep]})
 
 
-def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, out_dir: Path) -> dict[str, Any]:
-    """Train one cell through the run builder of ``rewardlab train`` and return its result row."""
+def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, out_dir: Path,
+             pretrain_progress: Progress | None = None) -> dict[str, Any]:
+    """Train one cell through the run builder of ``rewardlab train`` and return its result row.
+
+    ``pretrain_progress`` hears the organism's pretraining steps if the cell has to pretrain it.
+    """
     from rewardlab.training.run import Supplied, train
 
     started = time.perf_counter()
-    before = _organism_baseline(config, cell["organism"], cache_dir, out_dir)
-    model, tokenizer = load_subject(config, cell["organism"], cache_dir)
+    before = _organism_baseline(config, cell["organism"], cache_dir, out_dir, pretrain_progress)
+    model, tokenizer = load_subject(config, cell["organism"], cache_dir, pretrain_progress)
     train_config = config.train_config(cell, _subject_name(config, cell["organism"], cache_dir))
     run_dir = Path(train_config.run_dir)
 
@@ -191,10 +200,33 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
     }
 
 
-def prepare_organism(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path) -> str:
+def prepare_organism(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path,
+                     pretrain_progress: Progress | None = None) -> str:
     """Pretrain (or load) an organism and measure it before RL; returns its name."""
-    _organism_baseline(config, name, cache_dir, out_dir)
+    _organism_baseline(config, name, cache_dir, out_dir, pretrain_progress)
     return name
+
+
+@dataclass(frozen=True)
+class _ToQueue:
+    """A worker's pretraining progress, sent to the parent through a manager's queue as (name, step, total, loss)."""
+
+    queue: Any
+    name: str
+
+    def __call__(self, step: int, total: int, loss: float) -> None:
+        self.queue.put((self.name, step, total, loss))
+
+
+def _drain(queue: Any, tracker: GridProgress) -> None:
+    from queue import Empty
+
+    while True:
+        try:
+            name, step, total, loss = queue.get_nowait()
+        except Empty:
+            return
+        tracker.pretrain_step(name, step, total, loss)
 
 
 def quiet_libraries() -> None:
@@ -218,34 +250,46 @@ def _start_worker(threads: int) -> None:
 
 
 def _run_in_workers(config: BenchConfig, pending: list[dict[str, Any]], cache_dir: Path | None, out_dir: Path,
-                    jobs: int, say: Callable[[str], None], record: Callable[[dict[str, Any]], None]) -> None:
-    """Prepare the pending cells' organisms, then run the cells, in ``jobs`` spawned worker processes."""
+                    jobs: int, tracker: GridProgress, record: Callable[[dict[str, Any]], None]) -> None:
+    """Prepare the pending cells' organisms, then run the cells, in ``jobs`` spawned worker processes.
+
+    The workers send their pretraining steps through a queue, which the parent reads each second
+    while it waits, and the parent counts as running the cells the pool has started.
+    """
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(threads,)) as pool:
+    with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                                           initargs=(threads,)) as pool:
+        queue = manager.Queue()
         organisms = sorted({cell["organism"] for cell in pending})
-        say(f"{jobs} workers × {threads} thread(s); pretraining or loading {', '.join(organisms)}")
+        tracker.say(f"{jobs} workers × {threads} thread(s); pretraining or loading {', '.join(organisms)}")
         # Each organism's cells are queued as soon as it is ready, so a worker whose organism
         # trains faster starts on cells while the others are still pretraining.
-        running = {pool.submit(prepare_organism, config, name, cache_dir, out_dir): None for name in organisms}
+        running = {pool.submit(prepare_organism, config, name, cache_dir, out_dir, _ToQueue(queue, name)): None
+                   for name in organisms}
         while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            finished, _ = wait(running, timeout=1, return_when=FIRST_COMPLETED)
+            _drain(queue, tracker)
             for future in finished:
                 if running.pop(future) is None:
                     name = future.result()
                     mine = [cell for cell in pending if cell["organism"] == name]
-                    say(f"organism {name} ready; queueing its {len(mine)} cell(s)")
+                    tracker.say(f"organism {name} ready; queueing its {len(mine)} cell(s)")
                     running.update({pool.submit(run_cell, config, cell, cache_dir, out_dir): cell for cell in mine})
                 else:
                     record(future.result())
+            started = [cell["id"] for future, cell in running.items() if cell is not None and future.running()]
+            tracker.set_running(started[:jobs])
 
 
 def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Callable[[str], None] | None = None,
-             jobs: int = 1) -> list[dict[str, Any]]:
+             jobs: int = 1, status: Callable[[list[str]], None] | None = None) -> list[dict[str, Any]]:
     """Every cell's row, running only the cells not already in ``results.jsonl``.
 
     ``jobs`` worker processes share the CPU threads evenly (1: everything runs in this process).
     Rows are appended to ``results.jsonl`` as cells finish and returned in the grid's order.
+    ``progress`` hears one line per event (see :class:`rewardlab.bench.progress.GridProgress`);
+    ``status``, where given, the running work's state as parts of a line to redraw in place.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
@@ -255,21 +299,23 @@ def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Calla
     done = finished_cells(results_path)
     cells = config.cells()
     pending = [cell for cell in cells if cell["id"] not in done]
-    say = progress or (lambda message: None)
+    tracker = GridProgress(cells=len(cells), finished=len(cells) - len(pending), jobs=min(jobs, max(1, len(pending))),
+                           say=progress or (lambda message: None), status=status)
 
     def record(row: dict[str, Any]) -> None:
         with results_path.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         done[row["id"]] = row
-        finished = sum(cell["id"] in done for cell in cells)
-        say(f"[{finished}/{len(cells)}] finished {row['id']} ({row['seconds']:.0f} s): accuracy "
-            f"{row['accuracy_before']:.3f} → {row['accuracy_after']:.3f}, trace {row['trace_before']:.3f} → "
-            f"{row['trace_after']:.3f}")
+        counts = tracker.cell_finished(row)
+        tracker.say(f"finished {row['id']} ({row['seconds']:.0f} s): accuracy {row['accuracy_before']:.3f} → "
+                    f"{row['accuracy_after']:.3f}, trace {row['trace_before']:.3f} → {row['trace_after']:.3f}; "
+                    f"{counts}")
 
     if jobs == 1 or len(pending) <= 1:
         for cell in pending:
-            say(f"[{sum(c['id'] in done for c in cells) + 1}/{len(cells)}] running {cell['id']}")
-            record(run_cell(config, cell, cache_dir, out_dir))
+            tracker.set_running([cell["id"]])
+            tracker.say(f"[{tracker.finished + 1}/{len(cells)}] running {cell['id']}")
+            record(run_cell(config, cell, cache_dir, out_dir, partial(tracker.pretrain_step, cell["organism"])))
     else:
-        _run_in_workers(config, pending, cache_dir, out_dir, jobs, say, record)
+        _run_in_workers(config, pending, cache_dir, out_dir, jobs, tracker, record)
     return [done[cell["id"]] for cell in cells]

@@ -33,6 +33,7 @@ import random
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,12 @@ def _batch(tokenizer: Any, texts: list[str]) -> dict[str, Any]:
     return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
 
 
-def _train(config: OrganismConfig, log_every: int = 50) -> tuple[Any, Any, list[float]]:
+# progress(step, total, loss): called after each pretraining step with the steps taken so far (1 .. total).
+Progress = Callable[[int, int, float], None]
+
+
+def _train(config: OrganismConfig, log_every: int = 50,
+           progress: Progress | None = None) -> tuple[Any, Any, list[float]]:
     import torch
 
     from rewardlab.models.tiny import char_tokenizer, tiny_model
@@ -165,6 +171,8 @@ def _train(config: OrganismConfig, log_every: int = 50) -> tuple[Any, Any, list[
         scheduler.step()
         if step % log_every == 0 or step == config.steps - 1:
             losses.append(round(loss.item(), 4))
+        if progress is not None:  # reads the loss only: the run is the same with or without it
+            progress(step + 1, config.steps, loss.item())
     model.eval()
     return model, tokenizer, losses
 
@@ -173,8 +181,11 @@ def default_cache() -> Path:
     return Path(os.environ.get("REWARDLAB_CACHE", Path.home() / ".cache" / "rewardlab")) / "organisms"
 
 
-def pretrain(config: OrganismConfig, cache_dir: str | Path | None = None) -> Path:
-    """The folder of the pretrained organism, training it first if it is not cached."""
+def pretrain(config: OrganismConfig, cache_dir: str | Path | None = None, progress: Progress | None = None) -> Path:
+    """The folder of the pretrained organism, training it first if it is not cached.
+
+    ``progress(step, total, loss)`` is called after every step of a pretraining (not for a cached organism).
+    """
     import torch
 
     folder = Path(cache_dir or default_cache()) / config.key()
@@ -183,7 +194,7 @@ def pretrain(config: OrganismConfig, cache_dir: str | Path | None = None) -> Pat
     folder.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     started = time.perf_counter()
-    model, tokenizer, losses = _train(config)
+    model, tokenizer, losses = _train(config, progress=progress)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{config.key()}-"))
     try:
         model.save_pretrained(staging)

@@ -1,0 +1,115 @@
+"""A running bench says where it is: pretraining steps with loss and ETA, cells running and finished with an ETA."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from rewardlab.bench.progress import GridProgress, duration
+from rewardlab.organisms.pretrain import ORGANISMS
+
+TINY = dataclasses.replace(ORGANISMS["qwen_math_like"], steps=6, batch_size=4, warmup=2)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pretraining_progress_hears_every_step_and_leaves_the_weights_as_they_were(tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    from rewardlab.models.tiny import TinyModelConfig
+    from rewardlab.organisms.pretrain import pretrain
+
+    config = dataclasses.replace(TINY, model=TinyModelConfig(hidden_size=32, num_layers=1, num_heads=2,
+                                                             intermediate_size=64, max_positions=96))
+    heard: list[tuple[int, int, float]] = []
+    with_progress = pretrain(config, tmp_path / "a", progress=lambda *args: heard.append(args))
+    without = pretrain(config, tmp_path / "b")
+    assert [step for step, _, _ in heard] == list(range(1, config.steps + 1))
+    assert {total for _, total, _ in heard} == {config.steps} and all(math.isfinite(loss) for *_, loss in heard)
+    records = [json.loads((folder / "organism.json").read_text()) for folder in (with_progress, without)]
+    assert records[0]["losses"] == records[1]["losses"] and records[0]["losses"][-1] == round(heard[-1][2], 4)
+    weights = [load_file(folder / "model.safetensors") for folder in (with_progress, without)]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(weights[0][name].equal(weights[1][name]) for name in weights[0])
+    heard.clear()
+    pretrain(config, tmp_path / "a", progress=lambda *args: heard.append(args))
+    assert heard == []  # a cached organism is loaded, not trained
+
+
+def test_off_a_terminal_pretraining_is_said_at_each_quarter_with_its_eta() -> None:
+    said: list[str] = []
+    clock = Clock()
+    progress = GridProgress(cells=4, finished=0, jobs=2, say=said.append, clock=clock)
+    for step in range(1, 9):
+        clock.now = 2.0 * step  # two seconds a step
+        progress.pretrain_step("qwen_math_like", step, 8, 1.0 / step)
+    assert said == ["pretraining qwen_math_like step 2/8, loss 0.500, ETA 12 s",
+                    "pretraining qwen_math_like step 4/8, loss 0.250, ETA 8 s",
+                    "pretraining qwen_math_like step 6/8, loss 0.167, ETA 4 s",
+                    "pretrained qwen_math_like: 8 steps, loss 0.125, 14 s"]
+
+
+def test_on_a_terminal_the_status_shows_each_organism_and_the_cells_and_no_quarter_lines() -> None:
+    said: list[str] = []
+    shown: list[list[str]] = []
+    clock = Clock()
+    progress = GridProgress(cells=3, finished=1, jobs=1, say=said.append, status=shown.append, clock=clock)
+    for step in (1, 2, 3):
+        clock.now = float(step)
+        progress.pretrain_step("llama_like", step, 10, 2.0)
+    assert said == [] and shown[-1] == ["1/3 cells finished, 0 running",
+                                        "pretraining llama_like step 3/10, loss 2.000, ETA 7 s"]
+    progress.set_running(["cell-a"])
+    assert shown[-1][0] == "1/3 cells finished, 1 running"
+
+
+def test_the_cells_eta_is_the_mean_measured_cell_time_times_the_rounds_left() -> None:
+    progress = GridProgress(cells=6, finished=1, jobs=2, say=lambda line: None)
+    progress.set_running(["a", "b"])
+    assert progress.eta() is None and "ETA" not in progress.cells_text()  # nothing measured yet
+    text = progress.cell_finished({"id": "a", "seconds": 10.0})
+    assert text == "2/6 cells finished, 1 running, ETA 20 s"  # 4 cells left on 2 workers: 2 rounds of 10 s
+    progress.cell_finished({"id": "b", "seconds": 30.0})
+    assert progress.eta() == 40.0  # mean 20 s, 3 cells left: 2 rounds
+    assert [duration(s) for s in (45, 720, 3900)] == ["45 s", "12 min", "1 h 05 min"]
+
+
+ONE_CELL = {
+    "organisms": ["qwen_math_like"], "organism_steps": 6, "seeds": [0, 1],
+    "rewards": [{"name": "random", "reward": {"type": "random", "p": 0.5}}],
+    "train": {"trl": {"max_steps": 2, "per_device_train_batch_size": 8, "steps_per_generation": 2,
+                      "num_generations": 4, "max_completion_length": 24}},
+    "eval": {"n": 8, "k": 2, "every": 1},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_grid_says_pretraining_steps_and_finished_running_counts_with_an_eta(tmp_path: Path, jobs: int) -> None:
+    from rewardlab.bench.config import load_bench_config
+    from rewardlab.bench.runner import run_grid
+
+    # One job: one organism, two seeds, in this process. Two jobs: two organisms pretrained in worker processes.
+    grid = ONE_CELL if jobs == 1 else {**ONE_CELL, "organisms": ["qwen_math_like", "llama_like"], "seeds": [0]}
+    said: list[str] = []
+    run_grid(load_bench_config({**grid, "out_dir": str(tmp_path / "out")}), tmp_path / "cache", progress=said.append,
+             jobs=jobs)
+    for organism in grid["organisms"]:
+        quarters = [line for line in said if line.startswith(f"pretraining {organism} step ")]
+        assert len(quarters) == 3 and all(re.search(r"step \d/6, loss \d+\.\d{3}", line) for line in quarters)
+        assert any(line.startswith(f"pretrained {organism}: 6 steps, loss ") for line in said)
+    finished = [line for line in said if line.startswith("finished ")]
+    assert len(finished) == 2
+    assert re.search(r"; 1/2 cells finished, \d running, ETA \d+ s$", finished[0]), finished[0]
+    assert finished[1].endswith("; 2/2 cells finished, 0 running")
