@@ -73,6 +73,7 @@ def test_console_script_is_installed() -> None:
 _LIGHT_COMMANDS = [
     ["--help"], ["list"], ["list", "judge"], ["train", "--help"], ["train", "{missing}/run.yaml"],
     ["score", "{missing}/rollouts.jsonl", "-r", "binary"], ["validate", "{missing}"], ["bench", "{missing}/grid.yaml"],
+    ["bench", "--report", "{missing}"],
     ["judge-eval", "{missing}/rollouts.jsonl", "-j", "echo"], ["clip-bands", "--help"],
     ["clip-bands", "qwen_math_like", "--grid", "{missing}/grid.yaml"],
     ["clip-bands", "qwen_math_like", "--epsilon", "2"],

@@ -1,4 +1,7 @@
-"""The bench's outputs: the comparison table (mean ± std over seeds), ``results.csv`` and the curves."""
+"""The bench's files: the Markdown summary (mean ± std over seeds), ``results.csv`` and the curves.
+
+The table a terminal shows is :mod:`rewardlab.bench.table`.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +12,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
-from rewardlab.training.tracking import read_metrics
-
 _GROUP_KEYS = ("organism", "reward", "advantage", "clipping")
-# Columns of the printed table, in order; ``pass@k`` columns are inserted after the trace rates.
-_SHOWN = ("accuracy_before", "accuracy_after", "accuracy_delta", "trace_before", "trace_after",
-          "greedy_accuracy_delta", "greedy_trace_after",
-          "ece_before", "ece_after", "brier_after", "hallucination_before", "hallucination_after", "abstention_after",
-          "agreement_start", "agreement_end")
-_PASS_AT = 5  # position of the pass@k columns in _SHOWN and _MARKDOWN (after "trace after")
+_PASS_AT = 5  # position of the pass@k columns in _MARKDOWN (after "trace after")
 
 
 def _mean_std(values: list[float]) -> str:
@@ -29,19 +23,6 @@ def _mean_std(values: list[float]) -> str:
     if len(values) == 1:
         return f"{values[0]:.3f}"
     return f"{statistics.mean(values):.3f}±{statistics.stdev(values):.3f}"
-
-
-def summary_table(rows: list[dict[str, Any]], title: str = "rewardlab bench") -> Table:
-    """One line per (organism, reward, advantage, clipping), figures as mean ± std over seeds."""
-    groups = _groups(rows)
-    columns = _with_pass_at(_SHOWN, _PASS_AT, _pass_keys(rows))
-    table = Table(title=title)
-    for name in (*_GROUP_KEYS, "seeds", *columns):
-        table.add_column(name.replace("_", " "), justify="left" if name in _GROUP_KEYS else "right")
-    for key, members in groups.items():
-        cells = [str(k) if not isinstance(k, bool) else ("on" if k else "off") for k in key]
-        table.add_row(*cells, str(len(members)), *(_mean_std([m.get(c, math.nan) for m in members]) for c in columns))
-    return table
 
 
 def _pass_keys(rows: list[dict[str, Any]]) -> list[str]:
@@ -100,31 +81,48 @@ def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
         writer.writerows(rows)
 
 
-def plot_curves(rows: list[dict[str, Any]], out_dir: Path) -> list[Path]:
-    """Held-out accuracy and trace-rate curves per reward, one PNG per organism."""
+def plot_curves(rows: list[dict[str, Any]], out_dir: Path, problems: int | None = None,
+                samples: int | None = None) -> list[Path]:
+    """Held-out accuracy and trace-rate curves per reward, one PNG per organism.
+
+    The lines are the measurements during training: one sample per problem. The table's "before" and
+    "after" figures take ``samples`` per problem (``eval.k``), so they are drawn apart, as diamonds at
+    the first and the last step; the two differ from the line's ends by sampling noise. ``problems``
+    (``eval.n``) and ``samples`` are stated on the figure.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from rewardlab.training.tracking import read_metrics
+
+    on = f" on {problems} held-out problems" if problems else ""
+    k = f"k={samples}" if samples else "k"
     written = []
     for organism in sorted({row["organism"] for row in rows}):
-        figure = Figure(figsize=(10, 4))
+        figure = Figure(figsize=(10, 4.6), layout="constrained")
         FigureCanvasAgg(figure)
         axes = figure.subplots(1, 2)
+        table_label = f"before / after: {k} samples per problem (the table's figures)"
         for row in (r for r in rows if r["organism"] == organism):
             metrics = out_dir / "cells" / row["id"] / "metrics.jsonl"
             if not metrics.is_file():
                 continue
             points = [(r["step"], r) for r in read_metrics(metrics) if "heldout/accuracy" in r]
             label = f"{row['reward']}, {row['advantage']} ({'clip' if row['clipping'] else 'no clip'}, s{row['seed']})"
-            steps = [0] + [s for s, _ in points]
-            axes[0].plot(steps, [row["accuracy_before"]] + [r["heldout/accuracy"] for _, r in points], label=label)
-            axes[1].plot(steps, [row["trace_before"]] + [r["heldout/trace_rate"] for _, r in points], label=label)
-        for ax, name in zip(axes, ("held-out accuracy (sampled)", "trace rate ('python' in answer)"), strict=True):
+            last = points[-1][0] if points else 1
+            for ax, curve, key in ((axes[0], "heldout/accuracy", "accuracy"), (axes[1], "heldout/trace_rate", "trace")):
+                (line,) = ax.plot([s for s, _ in points], [r[curve] for _, r in points], label=label)
+                ax.plot([0, last], [row[f"{key}_before"], row[f"{key}_after"]], linestyle="none", marker="D",
+                        markersize=5, color=line.get_color(), markeredgecolor="black", label=table_label)
+            table_label = "_nolegend_"  # one legend entry for the diamonds of all rows
+        titles = ("held-out accuracy", "trace rate ('python' in answer)")
+        for ax, name in zip(axes, titles, strict=True):
             ax.set_xlabel("GRPO step")
             ax.set_title(name)
             ax.set_ylim(0, 1)
         axes[0].legend(fontsize=7)
-        figure.suptitle(f"organism: {organism}")
+        figure.suptitle(f"organism: {organism}\nlines: 1 sample per problem{on}, during training; "
+                        f"diamonds: {k} samples per problem, before and after (the table)", fontsize=9)
         path = out_dir / f"curves-{organism}.png"
         figure.savefig(path, dpi=110, bbox_inches="tight")
         written.append(path)

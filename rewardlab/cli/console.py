@@ -4,8 +4,12 @@ docstrings and help texts turned from reStructuredText into the plain text a ter
 from __future__ import annotations
 
 import argparse
+import os
 import re
-from typing import TYPE_CHECKING
+import shutil
+import sys
+import textwrap
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -85,3 +89,61 @@ def wide_console(width: int = 200) -> Console:
 
     console = Console()
     return console if console.is_terminal else Console(width=width)
+
+
+def output_width(default: int = 100) -> int:
+    """Columns a command's lines may take: the terminal's when stdout is one, else ``$COLUMNS``, else ``default``."""
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((default, 24)).columns
+    try:
+        return max(20, int(os.environ["COLUMNS"]))
+    except (KeyError, ValueError):
+        return default
+
+
+def fitted(text: str, width: int, indent: str = "  ") -> str:
+    """``text`` wrapped at spaces into lines of at most ``width`` characters, continuation lines indented.
+
+    A word longer than a line (a long path) starts a line of its own and is folded only if it alone is wider.
+    """
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)) or text
+
+
+class StatusLine:
+    """One line a terminal redraws in place (a progress status), with ordinary lines printed above it.
+
+    ``show`` takes the status as parts, most important first, and shows the parts that fit the width,
+    so the line never wraps (a wrapped line could not be redrawn). Off a terminal it shows nothing.
+    """
+
+    def __init__(self, width: int, stream: TextIO | None = None) -> None:
+        self.width, self.stream = width, stream or sys.stdout
+        self.live = self.stream.isatty()
+        self.shown = ""
+
+    def show(self, parts: list[str]) -> None:
+        if not self.live:
+            return
+        text = ""
+        for part in parts:
+            joined = f"{text} · {part}" if text else part
+            if len(joined) < self.width:
+                text = joined
+        self.shown = text
+        self.stream.write("\r\033[K" + text)
+        self.stream.flush()
+
+    def print(self, line: str) -> None:
+        """``line`` above the status, which is drawn again below it."""
+        if self.live and self.shown:
+            self.stream.write("\r\033[K")
+        self.stream.write(line + "\n")
+        if self.live and self.shown:
+            self.stream.write(self.shown)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live and self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+        self.shown = ""

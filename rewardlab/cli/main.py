@@ -19,9 +19,10 @@ from rewardlab.sampling.errors import SamplingError
 
 # The arguments of each command that name files or folders, checked before the command's module is imported.
 FILE_ARGUMENTS: dict[str, tuple[str, ...]] = {
-    "score": ("rollouts",), "train": ("config",), "bench": ("config",), "validate": ("paths",),
+    "score": ("rollouts",), "train": ("config",), "bench": ("config", "report"), "validate": ("paths",),
     "judge-eval": ("rollouts",), "clip-bands": ("grid",),
 }
+DEFAULT_BENCH_OUT = "runs/bench-default"  # the default grid's out_dir (rewardlab.bench.config.DEFAULT_GRID)
 
 
 def _positive_int(text: str) -> int:
@@ -71,8 +72,26 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a field, e.g. --set trl.max_steps=5 --set reward=random")
 
-    bench = command("bench", "model organisms × rewards: train, measure, and print the table")
+    bench = command(
+        "bench", "model organisms × rewards: train, measure, and print the table",
+        description="Run a grid of cells (organism × reward × advantage × clipping × seed), or, with --report, print "
+                    "the table of a run folder's finished cells without training. The table fits the terminal's "
+                    "width (or $COLUMNS when the output is piped, else 100) and cuts no figure: a column that does "
+                    "not fit is left out and named. results.csv and summary.md hold every figure. While a grid runs it "
+                    "shows each organism's pretraining step, loss and ETA and the cells running and finished with "
+                    "an ETA: on a terminal in a line redrawn in place; piped, as a line per event and per quarter "
+                    "of pretraining.")
     bench.add_argument("config", nargs="?", help="bench YAML (default: the embedded default grid)")
+    bench.add_argument("--report", nargs="?", const="", metavar="RUN_DIR",
+                       help=f"print the table of RUN_DIR's finished cells (results.jsonl) and train nothing "
+                            f"(default RUN_DIR: --out, else the config's out_dir, else {DEFAULT_BENCH_OUT}, the "
+                            "default grid's)")
+    bench.add_argument("--columns", metavar="A,B,...",
+                       help="the table's columns, comma-separated: result keys (accuracy_after, pass@8_after, "
+                            "ece_after, ...) or seeds, accuracy (before→after with Δ ± std), trace (before→after)")
+    bench.add_argument("--wide", action="store_true",
+                       help="every result key as a column, continued in further tables (each repeating the row "
+                            "names) where the width ends")
     bench.add_argument("--out", help="output folder (overrides the config's out_dir)")
     bench.add_argument("--cache", help="organism cache folder (default $REWARDLAB_CACHE or ~/.cache/rewardlab)")
     bench.add_argument("--jobs", type=_positive_int, default=None,
@@ -156,7 +175,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "bench":
         from rewardlab.cli.bench import run_bench
 
-        return run_bench(args.config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs)
+        if args.report is not None:
+            from rewardlab.cli.bench import run_report
+
+            run_dir = args.report or args.out or (None if args.config else DEFAULT_BENCH_OUT)
+            return run_report(run_dir, config_path=args.config, columns=args.columns, wide=args.wide)
+        return run_bench(args.config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs, columns=args.columns,
+                         wide=args.wide)
     if args.command == "validate":
         from rewardlab.cli.train import run_validate
 
