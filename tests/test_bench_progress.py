@@ -24,6 +24,7 @@ class Clock:
         return self.now
 
 
+@pytest.mark.slow
 def test_pretraining_progress_hears_every_step_and_leaves_the_weights_as_they_were(tmp_path: Path) -> None:
     from safetensors.torch import load_file
 
@@ -95,21 +96,43 @@ ONE_CELL = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_the_grid_says_pretraining_steps_and_finished_running_counts_with_an_eta(tmp_path: Path, jobs: int) -> None:
+def test_one_job_says_pretraining_steps_and_finished_running_counts_with_an_eta(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rewardlab.bench import runner
+    from rewardlab.bench.config import load_bench_config
+
+    def fake_cell(config, cell, cache_dir, out_dir, pretrain_progress=None):
+        if cell["seed"] == 0:  # the first cell of the organism pretrains it
+            for step in range(1, 7):
+                pretrain_progress(step, 6, 1.0)
+        return {**cell, "seconds": 5.0, **{f"{k}_{w}": 0.5 for k in ("accuracy", "trace") for w in ("before", "after")}}
+
+    monkeypatch.setattr(runner, "run_cell", fake_cell)
+    said: list[str] = []
+    runner.run_grid(load_bench_config({**ONE_CELL, "out_dir": str(tmp_path / "out")}), progress=said.append)
+    assert [line for line in said if line.startswith("pretraining ")] == [
+        f"pretraining qwen_math_like step {step}/6, loss 1.000, ETA {eta}" for step, eta in ((2, "0 s"), (3, "0 s"),
+                                                                                            (5, "0 s"))]
+    finished = [line for line in said if line.startswith("finished ")]
+    assert finished[0].endswith("; 1/2 cells finished, 0 running, ETA 5 s")
+    assert finished[1].endswith("; 2/2 cells finished, 0 running")
+    assert said[0].startswith("[1/2] running qwen_math_like-random") and "[2/2] running" in said[-2]
+
+
+@pytest.mark.slow
+def test_workers_send_their_pretraining_steps_and_the_grid_says_finished_and_running_counts(tmp_path: Path) -> None:
     from rewardlab.bench.config import load_bench_config
     from rewardlab.bench.runner import run_grid
 
-    # One job: one organism, two seeds, in this process. Two jobs: two organisms pretrained in worker processes.
-    grid = ONE_CELL if jobs == 1 else {**ONE_CELL, "organisms": ["qwen_math_like", "llama_like"], "seeds": [0]}
+    grid = {**ONE_CELL, "organisms": ["qwen_math_like", "llama_like"], "seeds": [0]}
     said: list[str] = []
     run_grid(load_bench_config({**grid, "out_dir": str(tmp_path / "out")}), tmp_path / "cache", progress=said.append,
-             jobs=jobs)
+             jobs=2)
     for organism in grid["organisms"]:
         quarters = [line for line in said if line.startswith(f"pretraining {organism} step ")]
         assert len(quarters) == 3 and all(re.search(r"step \d/6, loss \d+\.\d{3}", line) for line in quarters)
         assert any(line.startswith(f"pretrained {organism}: 6 steps, loss ") for line in said)
     finished = [line for line in said if line.startswith("finished ")]
     assert len(finished) == 2
-    assert re.search(r"; 1/2 cells finished, \d running, ETA \d+ s$", finished[0]), finished[0]
+    assert re.search(r"; 1/2 cells finished, [01] running, ETA \d+ (s|min)$", finished[0]), finished[0]
     assert finished[1].endswith("; 2/2 cells finished, 0 running")
