@@ -69,10 +69,10 @@ def test_on_a_terminal_the_status_shows_each_organism_and_the_cells_and_no_quart
     for step in (1, 2, 3):
         clock.now = float(step)
         progress.pretrain_step("llama_like", step, 10, 2.0)
-    assert said == [] and shown[-1] == ["1/3 cells finished, 0 running",
-                                        "pretraining llama_like step 3/10, loss 2.000, ETA 7 s"]
+    assert said == [] and shown[-1] == ["pretraining llama_like step 3/10, loss 2.000, ETA 7 s",
+                                        "1/3 cells finished, 0 running"]
     progress.set_running(["cell-a"])
-    assert shown[-1][0] == "1/3 cells finished, 1 running"
+    assert shown[-1][-1] == "1/3 cells finished, 1 running"
 
 
 def test_the_cells_eta_is_the_mean_measured_cell_time_times_the_rounds_left() -> None:

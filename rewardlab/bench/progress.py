@@ -99,5 +99,6 @@ class GridProgress:
 
     def _show(self) -> None:
         if self.status is not None:
-            self.status([self.cells_text(), *(f"pretraining {self._pretraining_text(name, state)}"
-                                              for name, state in self.pretraining.items())])
+            # Pretraining first: while it runs no cell has, and it is the long silence this line breaks.
+            self.status([*(f"pretraining {self._pretraining_text(name, state)}"
+                           for name, state in self.pretraining.items()), self.cells_text()])
