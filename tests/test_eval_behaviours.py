@@ -62,8 +62,9 @@ def test_the_table_ranks_the_largest_gain_first_and_leaves_unknown_gains_last() 
     behaviours = report_of(samples_with_behaviours()).behaviours
     assert behaviours is not None
     ranked = behaviours.ranked()
-    gains = [abs(behaviours.gain(s)) for s in ranked[:-1]]
+    gains = [behaviours.gain(s) for s in ranked[:-1]]
     assert gains == sorted(gains, reverse=True) and ranked[-1].name == "never"
+    assert gains[0] > 0 > gains[-1]  # the sample data holds both kinds, so the order is tested
 
 
 def test_json_holds_plain_numbers_and_intervals_per_behaviour() -> None:

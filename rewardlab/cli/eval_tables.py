@@ -3,7 +3,7 @@
 One list of rows feeds every form; the table rounds to 3 decimals, Markdown to 4, CSV and JSON keep
 every digit (NaN: a dash in the table and Markdown, empty in CSV, ``null`` in JSON). Behaviour-conditional
 accuracy (``Report.behaviours``) follows the figures in a table of its own: the top :data:`TOP_BEHAVIOURS`
-behaviours by the size of their gain in the terminal, every one with every interval elsewhere.
+behaviours by their gain, largest first, in the terminal, every one with every interval elsewhere.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def behaviour_lines(behaviours: BehaviourReport, n_problems: int, label: str = "
 
 def behaviour_table_rows(behaviours: BehaviourReport, top: int | None = TOP_BEHAVIOURS) -> list[list[str]]:
     """The terminal's rows: behaviour, share, accuracy with and without, their difference and interval, ceiling,
-    gain; the ``top`` largest gains (``None``: all)."""
+    gain; the ``top`` largest gains, largest first (``None``: all)."""
     rows = []
     for s in behaviours.ranked()[:top]:
         rows.append([s.name, _number(s.share.value, 3), _number(s.accuracy_with.value, 3),

@@ -86,8 +86,9 @@ class BehaviourReport:
         return stats.ceiling.value - self.accuracy
 
     def ranked(self) -> list[BehaviourStats]:
-        """The behaviours by the size of their gain, largest first (unknown gains last)."""
-        return sorted(self.behaviours, key=lambda s: -abs(g) if not math.isnan(g := self.gain(s)) else math.inf)
+        """The behaviours by their gain, the most accuracy that eliciting one would add first (a behaviour whose
+        elicitation costs accuracy after those that add some; unknown gains last)."""
+        return sorted(self.behaviours, key=lambda s: -g if not math.isnan(g := self.gain(s)) else math.inf)
 
 
 def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
