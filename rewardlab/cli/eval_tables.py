@@ -132,6 +132,7 @@ def _print_behaviours(console: Any, report: Report, label: str = "") -> None:
     behaviours = report.behaviours
     if behaviours is None or not behaviours.behaviours:
         return
+    console.print()
     for line in behaviour_lines(behaviours, len(report.problems), label):
         console.print(line, highlight=False, markup=False)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
