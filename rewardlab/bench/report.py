@@ -46,6 +46,7 @@ _MARKDOWN = (("accuracy before", "accuracy_before"), ("accuracy after", "accurac
              ("Δ accuracy", "accuracy_delta"), ("trace before", "trace_before"), ("trace after", "trace_after"),
              ("greedy accuracy before", "greedy_accuracy_before"), ("greedy accuracy after", "greedy_accuracy_after"),
              ("greedy trace before", "greedy_trace_before"), ("greedy trace after", "greedy_trace_after"),
+             ("projected from trace after", "projected_accuracy"), ("elicitation ceiling", "elicitation_ceiling"),
              ("ECE after", "ece_after"), ("hallucination after", "hallucination_after"),
              ("abstains on unanswerable after", "unanswerable_abstention_after"),
              ("agreement start", "agreement_start"), ("agreement end", "agreement_end"),
