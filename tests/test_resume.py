@@ -95,7 +95,10 @@ def test_no_resume_moves_the_old_run_aside(tmp_path: Path) -> None:
 def _train(config: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "rewardlab.cli.main", "train", str(config), *extra], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONWARNINGS": "error::FutureWarning"})
+                            env={**os.environ, "PYTHONWARNINGS": "error::FutureWarning"},
+                            # A suite started in the background (`cmd &`) inherits SIGINT ignored, and Python
+                            # then installs no KeyboardInterrupt handler: give the run Ctrl-C as a terminal does.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _records(run_dir: Path) -> list[dict]:
@@ -120,7 +123,7 @@ def test_sigint_after_a_checkpoint_then_rerun_gives_each_step_once_matching_an_u
         assert time.monotonic() < deadline, "no checkpoint within 300 s"
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=120) != 0
+    assert process.wait(timeout=120) != 0, f"the run did not stop on SIGINT: {process.stderr.read()[-2000:]}"
     assert not (interrupted / "summary.json").exists()  # cut off before the end
     before = (interrupted / "heldout_before.json").read_text()
     cut_at = max(_steps(interrupted))
