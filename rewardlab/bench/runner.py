@@ -22,7 +22,7 @@ from typing import Any
 
 from rewardlab.bench.config import BenchConfig
 from rewardlab.bench.progress import GridProgress
-from rewardlab.metrics.elicitation import projected_accuracy
+from rewardlab.metrics.elicitation import best_style_accuracy, projected_accuracy
 from rewardlab.organisms.evaluate import heldout_problems, measure
 from rewardlab.organisms.pretrain import Progress, load_organism, pretrain
 from rewardlab.rewards.base import Reward, walk
@@ -188,8 +188,7 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
         # Table 1 arithmetic), and the better style's accuracy (the ceiling of shifting the mix).
         "projected_accuracy": projected_accuracy(after["trace_rate"], before["trace_accuracy"],
                                                  before["direct_accuracy"]),
-        "elicitation_ceiling": max((a for a in (before["trace_accuracy"], before["direct_accuracy"])
-                                    if not math.isnan(a)), default=math.nan),
+        "elicitation_ceiling": best_style_accuracy(before["trace_accuracy"], before["direct_accuracy"]),
         **both("ece"), **both("brier"), **both("mean_confidence"), **both("confidence_rate"),
         **both("hallucination", "hallucination_rate"), **both("abstention", "abstention_rate"),
         **both("truthfulness"), **both("unanswerable_abstention"),

@@ -25,3 +25,8 @@ def projected_accuracy(share: float, accuracy_with: float, accuracy_without: flo
     terms = [(share, accuracy_with), (1.0 - share, accuracy_without)]
     return sum(weight * accuracy for weight, accuracy in terms if weight > 0.0) \
         if all(weight == 0.0 or not math.isnan(accuracy) for weight, accuracy in terms) else math.nan
+
+
+def best_style_accuracy(accuracy_with: float, accuracy_without: float) -> float:
+    """The most a shift of the mix alone can give: the better style's accuracy (NaN when neither was seen)."""
+    return max((a for a in (accuracy_with, accuracy_without) if not math.isnan(a)), default=math.nan)
