@@ -75,6 +75,15 @@ def test_every_shipped_grid_keeps_the_cell_ids_its_finished_cells_were_stored_un
         assert not missing, f"{name}: cells whose id changed: {sorted(missing)}"
 
 
+def test_the_default_grids_cells_are_cells_of_the_three_seed_findings_grids() -> None:
+    # docs/results.md shows the default grid's cells beside their other seeds in these grids.
+    configs = Path(__file__).resolve().parents[1] / "configs" / "bench"
+    findings = {cell["id"] for name in ("spurious.yaml", "organisms.yaml")
+                for cell in load_bench_config(configs / name).cells()}
+    default = {cell["id"] for cell in load_bench_config().cells()}
+    assert default <= findings, sorted(default - findings)
+
+
 def test_a_cell_is_a_training_config_that_rewardlab_train_reads_back(tmp_path: Path) -> None:
     from rewardlab.training.config import dump_config, load_config
 
