@@ -20,6 +20,8 @@ cells); without it a cached organism is reused.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import tempfile
 import time
@@ -32,13 +34,21 @@ from rewardlab.bench.runner import quiet_libraries, run_grid
 PHASES = ("generation", "scoring", "tracking", "update")
 
 
+def timing(wall: float, cells: int, args: argparse.Namespace) -> dict:
+    """What a timed run records: its wall time and the conditions it ran under."""
+    return {"wall_seconds": round(wall, 1), "cells": cells, "jobs": args.jobs, "cpus": os.cpu_count(),
+            "organisms": "pretrained" if args.fresh_cache else "cached",
+            "command": " ".join(["python benchmarks/bench_grid.py", *([args.config] if args.config else []),
+                                 f"--jobs {args.jobs}", *(["--fresh-cache"] if args.fresh_cache else [])])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("config", nargs="?", help="a bench grid (default: the embedded default grid)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--fresh-cache", action="store_true", help="pretrain the organisms in an empty cache")
-    parser.add_argument("--out", help="a new folder to keep the run in (its results.jsonl; with --fresh-cache, the "
-                        "organisms under OUT/cache) instead of a temporary one")
+    parser.add_argument("--out", help="a new folder to keep the run in (OUT/out: its results.jsonl and timing.json; "
+                        "with --fresh-cache, the organisms under OUT/cache) instead of a temporary one")
     args = parser.parse_args()
     quiet_libraries()
     if args.out and Path(args.out).exists():
@@ -51,6 +61,8 @@ def main() -> None:
         rows = run_grid(config, cache, progress=lambda message: print(f"{time.perf_counter() - started:6.0f} s  "
                                                                       f"{message}", flush=True), jobs=args.jobs)
         wall = time.perf_counter() - started
+        if args.out:  # beside results.jsonl, where `scripts/results_tables.py --import GRID OUT/out` finds it
+            (root / "out" / "timing.json").write_text(json.dumps(timing(wall, len(rows), args)) + "\n")
     serial = sum(row["seconds"] for row in rows)
     print(f"\n{len(rows)} cells, {args.jobs} job(s), organisms {'pretrained' if args.fresh_cache else 'cached'}")
     print(f"grid wall time        {wall:8.0f} s ({wall / 60:.1f} min), {wall / len(rows):.0f} s per cell")

@@ -96,6 +96,17 @@ def test_without_columns_a_block_is_the_bench_summary_of_all_its_rows(tmp_path: 
     assert "(3 cells, code 0123456, 2026-11-26)" in text
 
 
+def test_a_crossing_block_compares_two_advantages_pass_at_k(tmp_path: Path) -> None:
+    root = _repo(tmp_path, "<!-- results: tiny crossing=group_norm,nsr -->\n<!-- /results -->\n")
+    rows = [{**_row("a-s0", "qwen_math_like", 0, 0.1), "advantage": name} for name in ("group_norm", "nsr")]
+    (root / "docs" / "results" / "tiny.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert results_tables.main(["--root", str(root)]) == 0
+    text = (root / "docs" / "results.md").read_text()
+    assert "| k | group_norm | nsr | group_norm − nsr | seeds |\n|---|---|---|---|---|\n| 2 | 0.600 | 0.600 |" in text
+    with pytest.raises(SystemExit, match="cannot read 'crossing=nsr'"):
+        results_tables.Block.parse("tiny crossing=nsr")
+
+
 def test_an_unknown_marker_option_is_refused_with_the_options_to_write(tmp_path: Path) -> None:
     root = _repo(tmp_path, "<!-- results: tiny colums=accuracy_delta -->\n<!-- /results -->\n")
     with pytest.raises(SystemExit, match="cannot read 'colums=accuracy_delta'; write columns=KEY"):
@@ -120,6 +131,26 @@ def test_import_keeps_only_the_grids_cells_in_its_order_and_records_the_source(t
     source = json.loads((tmp_path / "docs" / "results" / "tiny.source.json").read_text())
     assert source == {"grid": "tiny", "command": "rewardlab bench configs/bench/tiny.yaml", "commit": "feedbeef" * 5,
                       "date": "2026-11-26", "cells": 2, "cells_in_grid": 2}
+
+
+def test_a_timed_runs_wall_time_travels_with_its_rows_into_the_tables_closing_line(tmp_path: Path) -> None:
+    (tmp_path / "configs" / "bench").mkdir(parents=True)
+    (tmp_path / "configs" / "bench" / "tiny.yaml").write_text(yaml.safe_dump(TINY_GRID))
+    run = tmp_path / "run"
+    run.mkdir()
+    rows = [_row(cell["id"], "qwen_math_like", cell["seed"], 0.1) for cell in load_bench_config(TINY_GRID).cells()]
+    (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    timing = {"wall_seconds": 809.6, "cells": 2, "jobs": 2, "cpus": 2, "organisms": "pretrained",
+              "command": "python benchmarks/bench_grid.py configs/bench/tiny.yaml --jobs 2 --fresh-cache"}
+    (run / "timing.json").write_text(json.dumps(timing))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "results.md").write_text("<!-- results: tiny -->\n<!-- /results -->\n")
+    results_tables.main(["--root", str(tmp_path), "--import", "tiny", str(run), "--commit", "abc", "--date", "x"])
+    assert json.loads((tmp_path / "docs" / "results" / "tiny.source.json").read_text())["timing"] == timing
+    assert results_tables.main(["--root", str(tmp_path)]) == 0
+    assert ("Wall time 13 min 30 s for 2 cells, organisms pretrained, 2 workers on 2 CPUs "
+            "(`python benchmarks/bench_grid.py configs/bench/tiny.yaml --jobs 2 --fresh-cache`)."
+            ) in (tmp_path / "docs" / "results.md").read_text()
 
 
 def test_import_refuses_an_unfinished_grid_unless_told_partial(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ The table a terminal shows is :mod:`rewardlab.bench.table`.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import statistics
 from collections import defaultdict
@@ -128,3 +129,40 @@ def plot_curves(rows: list[dict[str, Any]], out_dir: Path, problems: int | None 
         figure.savefig(path, dpi=110, bbox_inches="tight")
         written.append(path)
     return written
+
+
+def _pass_ks(rows: list[dict[str, Any]]) -> list[int]:
+    return sorted({int(k.removeprefix("pass@").removesuffix("_after")) for row in rows for k in row
+                   if k.startswith("pass@") and k.endswith("_after")})
+
+
+def passk_comparison(rows: list[dict[str, Any]], first: str, second: str) -> str:
+    """Two advantage transforms' pass@k after training, k by k, and where their order flips (Markdown).
+
+    ``first`` and ``second`` name the rows' ``advantage`` (e.g. ``nsr`` and ``psr``). Each figure is the
+    mean ± std over seeds; the difference is taken seed by seed (the seeds both ran) before averaging.
+    The closing sentence names each k between which the mean difference changes sign, or says that
+    one leads at every k.
+    """
+    runs = {name: {row["seed"]: row for row in rows if row.get("advantage") == name} for name in (first, second)}
+    seeds = sorted(set(runs[first]) & set(runs[second]))
+    if not seeds:
+        raise ValueError(f"no seed has rows for both {first!r} and {second!r}")
+    lines = [f"| k | {first} | {second} | {first} − {second} | seeds |", "|---|---|---|---|---|"]
+    signs: list[tuple[int, float]] = []
+    for k in _pass_ks(rows):
+        key = f"pass@{k}_after"
+        differences = [runs[first][s][key] - runs[second][s][key] for s in seeds]
+        mean = statistics.mean(differences)
+        signs.append((k, mean))
+        lines.append(f"| {k} | {_mean_std([runs[first][s][key] for s in seeds]).replace('±', ' ± ')} | "
+                     f"{_mean_std([runs[second][s][key] for s in seeds]).replace('±', ' ± ')} | "
+                     f"{_mean_std(differences).replace('±', ' ± ')} | {len(seeds)} |")
+    flips = [(a, b, y) for (a, x), (b, y) in itertools.pairwise(signs) if (x > 0) != (y > 0)]
+    if flips:
+        said = "; ".join(f"between k = {a} and k = {b} ({first} {'ahead' if y > 0 else 'not ahead'} from k = {b})"
+                         for a, b, y in flips)
+        closing = f"The mean difference changes sign {said}."
+    else:
+        closing = f"No crossing: {first} is {'ahead of' if signs[0][1] > 0 else 'not ahead of'} {second} at every k."
+    return "\n".join(lines) + "\n\n" + closing + "\n"
