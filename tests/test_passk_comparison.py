@@ -23,13 +23,21 @@ def test_the_difference_is_taken_seed_by_seed_and_the_sign_change_is_named() -> 
     assert lines[2] == "| 1 | 0.310 ± 0.014 | 0.410 ± 0.014 | -0.100 ± 0.000 | 2 |"
     assert lines[3] == "| 4 | 0.610 ± 0.014 | 0.610 ± 0.014 | 0.000 ± 0.028 | 2 |"
     assert lines[4] == "| 16 | 0.910 ± 0.014 | 0.820 ± 0.028 | 0.090 ± 0.014 | 2 |"
-    assert lines[-1] == "The mean difference changes sign between k = 4 and k = 16 (nsr ahead from k = 16)."
+    assert lines[-1] == ("The mean difference changes sign between k = 4 and k = 16 (nsr ahead from k = 16). "
+                         "The mean difference exceeds its standard deviation over seeds at k = 1, 16.")
 
 
 def test_without_a_sign_change_it_says_who_leads_at_every_k() -> None:
     rows = [_row("nsr", 0, {1: 0.2, 8: 0.5}), _row("psr", 0, {1: 0.3, 8: 0.6})]
-    assert passk_comparison(rows, "nsr", "psr").endswith("No crossing: nsr is not ahead of psr at every k.\n")
+    assert passk_comparison(rows, "nsr", "psr").endswith("No crossing: nsr is not ahead of psr at every k.\n")  # 1 seed
     assert "No crossing: psr is ahead of nsr at every k." in passk_comparison(rows, "psr", "nsr")
+
+
+def test_a_difference_within_seed_noise_is_named_as_such() -> None:
+    rows = [_row("nsr", 0, {1: 0.2, 8: 0.5}), _row("psr", 0, {1: 0.1, 8: 0.6}),
+            _row("nsr", 1, {1: 0.2, 8: 0.5}), _row("psr", 1, {1: 0.3, 8: 0.4})]
+    assert passk_comparison(rows, "nsr", "psr").endswith(
+        "The mean difference exceeds its standard deviation over seeds at no k.\n")
 
 
 def test_two_transforms_that_share_no_seed_are_refused() -> None:

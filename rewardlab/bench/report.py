@@ -141,8 +141,9 @@ def passk_comparison(rows: list[dict[str, Any]], first: str, second: str) -> str
 
     ``first`` and ``second`` name the rows' ``advantage`` (e.g. ``nsr`` and ``psr``). Each figure is the
     mean ± std over seeds; the difference is taken seed by seed (the seeds both ran) before averaging.
-    The closing sentence names each k between which the mean difference changes sign, or says that
-    one leads at every k.
+    The closing sentences name each k between which the mean difference changes sign (or say that one
+    leads at every k), and, over two or more seeds, the k where the mean difference exceeds its standard
+    deviation over seeds (the rest is within seed noise).
     """
     runs = {name: {row["seed"]: row for row in rows if row.get("advantage") == name} for name in (first, second)}
     seeds = sorted(set(runs[first]) & set(runs[second]))
@@ -150,11 +151,14 @@ def passk_comparison(rows: list[dict[str, Any]], first: str, second: str) -> str
         raise ValueError(f"no seed has rows for both {first!r} and {second!r}")
     lines = [f"| k | {first} | {second} | {first} − {second} | seeds |", "|---|---|---|---|---|"]
     signs: list[tuple[int, float]] = []
+    beyond_noise: list[int] = []
     for k in _pass_ks(rows):
         key = f"pass@{k}_after"
         differences = [runs[first][s][key] - runs[second][s][key] for s in seeds]
         mean = statistics.mean(differences)
         signs.append((k, mean))
+        if len(seeds) > 1 and abs(mean) > statistics.stdev(differences):
+            beyond_noise.append(k)
         lines.append(f"| {k} | {_mean_std([runs[first][s][key] for s in seeds]).replace('±', ' ± ')} | "
                      f"{_mean_std([runs[second][s][key] for s in seeds]).replace('±', ' ± ')} | "
                      f"{_mean_std(differences).replace('±', ' ± ')} | {len(seeds)} |")
@@ -165,4 +169,7 @@ def passk_comparison(rows: list[dict[str, Any]], first: str, second: str) -> str
         closing = f"The mean difference changes sign {said}."
     else:
         closing = f"No crossing: {first} is {'ahead of' if signs[0][1] > 0 else 'not ahead of'} {second} at every k."
+    if len(seeds) > 1:
+        where = f"at k = {', '.join(map(str, beyond_noise))}" if beyond_noise else "at no k"
+        closing += f" The mean difference exceeds its standard deviation over seeds {where}."
     return "\n".join(lines) + "\n\n" + closing + "\n"
