@@ -26,6 +26,11 @@ def _mean_std(values: list[float]) -> str:
     return f"{statistics.mean(values):.3f}±{statistics.stdev(values):.3f}"
 
 
+def _cell(values: list[float]) -> str:
+    """A Markdown table cell: mean ± std over seeds."""
+    return _mean_std(values).replace("±", " ± ")
+
+
 def _pass_keys(rows: list[dict[str, Any]]) -> list[str]:
     """The grid's ``pass@k`` result keys, the "before" ones first."""
     return sorted({k for row in rows for k in row if k.startswith("pass@")}, key=lambda k: k.endswith("after"))
@@ -70,7 +75,7 @@ def markdown_summary(rows: list[dict[str, Any]], columns: list[str] | None = Non
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for key, members in _groups(rows).items():
         cells = [str(k) if not isinstance(k, bool) else ("on" if k else "off") for k in key]
-        figures = [_mean_std([m.get(c, math.nan) for m in members]).replace("±", " ± ") for _, c in shown]
+        figures = [_cell([m.get(c, math.nan) for m in members]) for _, c in shown]
         lines.append("| " + " | ".join([*cells, str(len(members)), *figures]) + " |")
     return "\n".join(lines) + "\n"
 
@@ -159,9 +164,8 @@ def passk_comparison(rows: list[dict[str, Any]], first: str, second: str) -> str
         signs.append((k, mean))
         if len(seeds) > 1 and abs(mean) > statistics.stdev(differences):
             beyond_noise.append(k)
-        lines.append(f"| {k} | {_mean_std([runs[first][s][key] for s in seeds]).replace('±', ' ± ')} | "
-                     f"{_mean_std([runs[second][s][key] for s in seeds]).replace('±', ' ± ')} | "
-                     f"{_mean_std(differences).replace('±', ' ± ')} | {len(seeds)} |")
+        figures = [_cell([runs[name][s][key] for s in seeds]) for name in (first, second)]
+        lines.append(f"| {k} | {' | '.join(figures)} | {_cell(differences)} | {len(seeds)} |")
     flips = [(a, b, y) for (a, x), (b, y) in itertools.pairwise(signs) if (x > 0) != (y > 0)]
     if flips:
         said = "; ".join(f"between k = {a} and k = {b} ({first} {'ahead' if y > 0 else 'not ahead'} from k = {b})"
