@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rewardlab.configurable import key_fields
 from rewardlab.organisms import ORGANISMS, OrganismConfig, load_organism, measure, pretrain
 from rewardlab.organisms.corpus import (
     UNANSWERABLE_LABEL,
@@ -20,7 +21,7 @@ from rewardlab.organisms.corpus import (
     trace_completion,
 )
 from rewardlab.organisms.evaluate import heldout_problems
-from rewardlab.organisms.pretrain import document
+from rewardlab.organisms.pretrain import _batch, accumulate_loss, document
 from rewardlab.rewards import BinaryCorrectness, BrierReward, TernaryReward
 
 
@@ -51,12 +52,39 @@ def test_a_buggy_trace_keeps_each_step_in_one_digit_and_carries_the_wrong_value_
     assert trace_completion(small, random.Random(0), one_digit=True) == trace_completion(small, random.Random(0))
 
 
-def test_adding_the_bug_field_keeps_the_cache_keys_of_organisms_pretrained_before_it() -> None:
-    # The keys the built-in organisms had before `trace_bug_share` existed (their caches stay valid).
-    assert ORGANISMS["qwen_math_like"].key() == "ad5bfa1afbbf3cbb"
-    assert ORGANISMS["llama_like"].key() == "6ecfe5385dd0cc71"
+def test_the_cache_key_names_every_field_that_changes_the_organism_and_no_field_added_at_its_old_default() -> None:
+    # The built-in organisms' keys since pretraining became length-sorted micro-batches (`micro_batch`): the
+    # organisms before it were trained on whole padded batches, so their caches must not be reused.
+    assert ORGANISMS["qwen_math_like"].key() == "859610c61d50b380"
+    assert ORGANISMS["llama_like"].key() == "f90823eefe4ccecf"
+    assert dataclasses.replace(ORGANISMS["qwen_math_like"], micro_batch=64).key() != ORGANISMS["qwen_math_like"].key()
+    # `trace_bug_share` was added later with a default that changes nothing, so it joins the key only when set.
     buggy = dataclasses.replace(ORGANISMS["qwen_math_like"], trace_bug_share=0.5)
     assert buggy.key() != ORGANISMS["qwen_math_like"].key()
+    assert "trace_bug_share" not in json.dumps(key_fields(ORGANISMS["qwen_math_like"], {"trace_bug_share": 0.0}))
+
+
+def test_micro_batched_pretraining_gives_the_gradient_of_one_padded_batch() -> None:
+    import torch
+
+    from rewardlab.models.tiny import char_tokenizer, tiny_model
+
+    config = ORGANISMS["qwen_math_like"]
+    rng = random.Random(3)
+    texts = ["".join(document(config, rng)) for _ in range(12)]
+    tokenizer = char_tokenizer()
+    gradients, losses = [], []
+    for micro_batch in (12, 5, 1):
+        model = tiny_model(tokenizer, dataclasses.replace(config.model, seed=0))
+        losses.append(accumulate_loss(model, tokenizer, texts, micro_batch))
+        gradients.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+    whole = tiny_model(tokenizer, dataclasses.replace(config.model, seed=0))
+    reference = whole(**_batch(tokenizer, texts)).loss  # the model's own loss over one right-padded batch
+    reference.backward()
+    expected = torch.cat([p.grad.flatten() for p in whole.parameters()])
+    for loss, gradient in zip(losses, gradients, strict=True):
+        assert loss == pytest.approx(reference.item(), rel=1e-5)
+        torch.testing.assert_close(gradient, expected, rtol=1e-4, atol=1e-6)
 
 
 def test_problems_have_two_or_three_operands_and_at_most_one_product() -> None:
@@ -134,6 +162,8 @@ def test_organism_configs_are_checked() -> None:
         OrganismConfig(unanswerable_share=-0.1)
     with pytest.raises(ValueError, match="confidences must be"):
         OrganismConfig(confidences=(0.5, 1.2))
+    with pytest.raises(ValueError, match="micro_batch >= 1"):
+        OrganismConfig(micro_batch=0)
 
 
 @pytest.mark.slow

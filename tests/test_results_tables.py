@@ -35,11 +35,15 @@ def _row(cell_id: str, organism: str, seed: int, delta: float) -> dict:
 
 
 def _repo(tmp_path: Path, markdown: str) -> Path:
-    """A tiny repository: docs/results.md, the rows of grid 'tiny' and their source."""
+    """A tiny repository: docs/results.md, grid 'tiny' of two organisms, three of its cells' rows and their source."""
     (tmp_path / "docs" / "results").mkdir(parents=True)
     (tmp_path / "docs" / "results.md").write_text(markdown)
-    rows = [_row("a-s0", "qwen_math_like", 0, 0.1), _row("a-s1", "qwen_math_like", 1, 0.3),
-            _row("b-s0", "llama_like", 0, -0.2)]
+    grid = {**TINY_GRID, "organisms": ["qwen_math_like", "llama_like"]}
+    (tmp_path / "configs" / "bench").mkdir(parents=True)
+    (tmp_path / "configs" / "bench" / "tiny.yaml").write_text(yaml.safe_dump(grid))
+    ids = [cell["id"] for cell in load_bench_config(grid).cells()]
+    rows = [_row(ids[0], "qwen_math_like", 0, 0.1), _row(ids[1], "qwen_math_like", 1, 0.3),
+            _row(ids[2], "llama_like", 0, -0.2)]
     (tmp_path / "docs" / "results" / "tiny.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     source = {"grid": "tiny", "commit": "0123456789abcdef", "date": "2026-11-26"}
     (tmp_path / "docs" / "results" / "tiny.source.json").write_text(json.dumps(source))
@@ -105,6 +109,20 @@ def test_a_crossing_block_compares_two_advantages_pass_at_k(tmp_path: Path) -> N
     assert "| k | group_norm | nsr | group_norm − nsr | seeds |\n|---|---|---|---|---|\n| 2 | 0.600 | 0.600 |" in text
     with pytest.raises(SystemExit, match="cannot read 'crossing=nsr'"):
         results_tables.Block.parse("tiny crossing=nsr")
+
+
+def test_rows_of_cells_the_current_code_defines_differently_are_marked_not_yet_rerun(tmp_path: Path) -> None:
+    root = _repo(tmp_path, MARKDOWN)
+    rows_path = root / "docs" / "results" / "tiny.jsonl"
+    rows = results_tables.read_rows(rows_path)
+    rows[1]["id"] = rows[1]["id"][:-10] + "0000000000"  # measured before its organism or settings changed
+    rows_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert results_tables.main(["--root", str(root)]) == 0
+    text = (root / "docs" / "results.md").read_text()
+    block = text[text.index("<!-- results: tiny"):text.index("<!-- /results -->")]
+    assert "*Not yet rerun: 1 of these 2 cells were measured with code 0123456 (2026-11-26)" in block
+    assert "`rewardlab bench configs/bench/tiny.yaml`" in block
+    assert block.index("Not yet rerun") < block.index("| organism |")  # said before the table, not after it
 
 
 def test_an_unknown_marker_option_is_refused_with_the_options_to_write(tmp_path: Path) -> None:

@@ -74,6 +74,9 @@ class OrganismConfig:
         (0.6, 0.7, 0.8, 0.9, 1.0), help="stated confidences, drawn uniformly and independently of correctness")
     steps: int = config_field(660, help="optimiser steps of pretraining")
     batch_size: int = config_field(64, help="documents per step")
+    micro_batch: int = config_field(
+        8, help="documents per forward pass: a step's documents, sorted by length, are cut into groups of this many, "
+                "each padded only to its own longest, so little compute goes to padding (the step's loss is the same)")
     learning_rate: float = config_field(2e-3, help="peak AdamW learning rate (cosine decay, linear warm-up)")
     warmup: int = config_field(50, help="warm-up steps")
     seed: int = config_field(0, help="seed of the corpus and the initialisation")
@@ -84,8 +87,8 @@ class OrganismConfig:
                      "abstain_share", "confidence_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
-        if self.steps < 1 or self.batch_size < 1 or self.learning_rate <= 0 or self.warmup < 0:
-            raise ValueError("need steps >= 1, batch_size >= 1, learning_rate > 0 and warmup >= 0")
+        if self.steps < 1 or self.batch_size < 1 or self.micro_batch < 1 or self.learning_rate <= 0 or self.warmup < 0:
+            raise ValueError("need steps >= 1, batch_size >= 1, micro_batch >= 1, learning_rate > 0 and warmup >= 0")
         if not self.confidences or not all(0.0 <= q <= 1.0 for q in self.confidences):
             raise ValueError(f"confidences must be a non-empty list of values in [0, 1], got {self.confidences}")
 
@@ -137,6 +140,30 @@ def _batch(tokenizer: Any, texts: list[str]) -> dict[str, Any]:
     return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
 
 
+def accumulate_loss(model: Any, tokenizer: Any, texts: list[str], micro_batch: int) -> float:
+    """Back-propagate the mean next-token loss over every token of ``texts``; returns that loss.
+
+    The texts are sorted by length and cut into groups of ``micro_batch``, each padded to its own
+    longest text, so the padding one long document would force on the whole step is not computed.
+    Each group adds its summed token loss over the step's token count, so the gradient is the one of
+    a single padded batch up to rounding.
+    """
+    import torch
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    groups = [_batch(tokenizer, [texts[i] for i in order[start:start + micro_batch]])
+              for start in range(0, len(order), micro_batch)]
+    tokens = sum(int((group["labels"][:, 1:] != -100).sum()) for group in groups)
+    total = 0.0
+    for group in groups:
+        logits = model(input_ids=group["input_ids"], attention_mask=group["attention_mask"]).logits
+        loss = torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), group["labels"][:, 1:].flatten(),
+                                                 ignore_index=-100, reduction="sum") / tokens
+        loss.backward()
+        total += loss.item()
+    return total
+
+
 # progress(step, total, loss): called after each pretraining step with the steps taken so far (1 .. total).
 Progress = Callable[[int, int, float], None]
 
@@ -163,16 +190,15 @@ def _train(config: OrganismConfig, log_every: int = 50,
     model.train()
     for step in range(config.steps):
         texts = ["".join(document(config, rng)) for _ in range(config.batch_size)]
-        loss = model(**_batch(tokenizer, texts)).loss
         optimizer.zero_grad()
-        loss.backward()
+        loss = accumulate_loss(model, tokenizer, texts, config.micro_batch)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
         if step % log_every == 0 or step == config.steps - 1:
-            losses.append(round(loss.item(), 4))
+            losses.append(round(loss, 4))
         if progress is not None:  # reads the loss only: the run is the same with or without it
-            progress(step + 1, config.steps, loss.item())
+            progress(step + 1, config.steps, loss)
     model.eval()
     return model, tokenizer, losses
 
