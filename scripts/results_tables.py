@@ -3,6 +3,7 @@
     python scripts/results_tables.py                           # rewrite every block whose rows exist
     python scripts/results_tables.py --check                   # exit 1 naming the blocks that differ
     python scripts/results_tables.py --import GRID RUN_DIR     # keep a finished run's rows under docs/results/
+    python scripts/results_tables.py --add-timing GRID RUN_DIR # add a rerun's wall time (same figures) to GRID's
 
 A generated block of docs/results.md lies between two markers::
 
@@ -31,6 +32,11 @@ docs/results/GRID.source.json: the code's commit (``git rev-parse HEAD`` unless 
 rows were written (results.jsonl's, unless ``--date``) and the command that runs the grid; where the run
 was timed by ``benchmarks/bench_grid.py --out OUT`` (RUN_DIR = OUT/out), its timing.json too, and the
 table's closing line then gives that wall time. Then run the script without arguments to regenerate the tables.
+
+``--add-timing GRID RUN_DIR`` adds the wall time of another timed run of the same grid (RUN_DIR = OUT/out of
+``benchmarks/bench_grid.py --out OUT``) to GRID.source.json, after checking that every figure of its rows
+equals the kept rows' (all but the timing fields :data:`TIMING_FIELDS`); the closing line then gives every
+timed run's wall time, so the spread of a timing between runs is shown, not typed.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ DATA = Path("docs/results")
 GRIDS = Path("configs/bench")
 DEFAULT_GRID = "default"
 FILTERS = ("organism", "reward", "advantage", "clipping", "seed")
+TIMING_FIELDS = ("seconds", "train_seconds")  # and every key ending in "_share": how long, not what was measured
 _BLOCK = re.compile(r"(?P<open><!-- results: (?P<spec>[^>]*?) -->\n)(?P<body>.*?)(?P<close><!-- /results -->)",
                     re.DOTALL)
 
@@ -138,9 +145,46 @@ def _timed(source: dict[str, Any]) -> str:
     timing = source.get("timing")
     if not timing:
         return ""
-    minutes, seconds = divmod(round(timing["wall_seconds"]), 60)
-    return (f" Wall time {minutes} min {seconds:02d} s for {timing['cells']} cells, organisms "
+    text = (f" Wall time {_minutes(timing['wall_seconds'])} for {timing['cells']} cells, organisms "
             f"{timing['organisms']}, {timing['jobs']} workers on {timing['cpus']} CPUs (`{timing['command']}`).")
+    more = source.get("more_timings", [])
+    if more:
+        times = ", ".join(_minutes(t["wall_seconds"]) for t in more)
+        text += f" Rerun the same way with the same figures: {times}."
+    return text
+
+
+def _minutes(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def _is_timing(key: str) -> bool:
+    return key in TIMING_FIELDS or key.endswith("_share")
+
+
+def add_timing(grid: str, run_dir: Path, root: Path) -> str:
+    """Add the wall time of ``run_dir``, a timed rerun with the same figures, to the grid's source; returns what."""
+    source_path = root / DATA / f"{grid}.source.json"
+    if not source_path.is_file():
+        raise SystemExit(f"no {DATA / grid}.source.json; import a run first with --import {grid} RUN_DIR")
+    if not (run_dir / "timing.json").is_file():
+        raise SystemExit(f"no {run_dir / 'timing.json'}; RUN_DIR is OUT/out of `benchmarks/bench_grid.py --out OUT`")
+    kept = read_rows(root / DATA / f"{grid}.jsonl")
+    found = {row["id"]: row for row in read_rows(run_dir / "results.jsonl")}
+    for row in kept:
+        if row["id"] not in found:
+            raise SystemExit(f"{run_dir / 'results.jsonl'} lacks cell {row['id']} of the kept rows")
+        differ = [key for key in sorted(set(row) | set(found[row["id"]])) if not _is_timing(key)
+                  and json.dumps(row.get(key)) != json.dumps(found[row["id"]].get(key))]
+        if differ:
+            raise SystemExit(f"cell {row['id']}: {', '.join(differ)} differ from the kept row's, so this is not a "
+                             f"rerun with the same figures; import it with --import instead")
+    source = json.loads(source_path.read_text())
+    timing = json.loads((run_dir / "timing.json").read_text())
+    source["more_timings"] = [*source.get("more_timings", []), timing]
+    source_path.write_text(json.dumps(source, indent=2) + "\n")
+    return f"{grid}: wall time {_minutes(timing['wall_seconds'])} added ({len(source['more_timings']) + 1} timed runs)"
 
 
 def regenerate(text: str, root: Path) -> tuple[str, list[str], list[str]]:
@@ -213,11 +257,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block differs")
     parser.add_argument("--import", dest="import_run", nargs=2, metavar=("GRID", "RUN_DIR"),
                         help="keep the grid's rows of RUN_DIR/results.jsonl under docs/results/")
+    parser.add_argument("--add-timing", nargs=2, metavar=("GRID", "RUN_DIR"),
+                        help="add the wall time of a timed rerun whose figures equal the kept rows'")
     parser.add_argument("--commit", help="with --import: the commit the rows were produced with (default: HEAD)")
     parser.add_argument("--date", help="with --import: the date the rows were produced (default: results.jsonl's)")
     parser.add_argument("--partial", action="store_true", help="with --import: accept a grid not yet finished")
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this script's)")
     args = parser.parse_args(argv)
+    if args.add_timing:
+        grid, run_dir = args.add_timing
+        print(add_timing(grid, Path(run_dir), args.root))
+        return 0
     if args.import_run:
         grid, run_dir = args.import_run
         print(import_run(grid, Path(run_dir), args.root, args.commit, args.date, args.partial))

@@ -171,6 +171,37 @@ def test_a_timed_runs_wall_time_travels_with_its_rows_into_the_tables_closing_li
             ) in (tmp_path / "docs" / "results.md").read_text()
 
 
+def test_a_rerun_with_the_same_figures_adds_its_wall_time_and_one_with_other_figures_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "configs" / "bench").mkdir(parents=True)
+    (tmp_path / "configs" / "bench" / "tiny.yaml").write_text(yaml.safe_dump(TINY_GRID))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "results.md").write_text("<!-- results: tiny -->\n<!-- /results -->\n")
+    cells = load_bench_config(TINY_GRID).cells()
+    timing = {"wall_seconds": 823.0, "cells": 2, "jobs": 2, "cpus": 2, "organisms": "pretrained",
+              "command": "python benchmarks/bench_grid.py --fresh-cache"}
+
+    def timed_run(name: str, wall: float, seconds: float, delta: float) -> Path:
+        run = tmp_path / name
+        run.mkdir()
+        rows = [{**_row(cell["id"], "qwen_math_like", cell["seed"], delta), "seconds": seconds,
+                 "generation_share": seconds / 1000} for cell in cells]
+        (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (run / "timing.json").write_text(json.dumps({**timing, "wall_seconds": wall}))
+        return run
+
+    results_tables.main(["--root", str(tmp_path), "--import", "tiny", str(timed_run("a", 823.0, 200.0, 0.1)),
+                         "--commit", "abc", "--date", "x"])
+    slower = timed_run("b", 901.9, 225.0, 0.1)  # other cell times and shares, the same figures
+    assert results_tables.main(["--root", str(tmp_path), "--add-timing", "tiny", str(slower)]) == 0
+    other = timed_run("c", 850.0, 200.0, 0.2)  # an accuracy differs: not the same run
+    with pytest.raises(SystemExit, match="accuracy_after, accuracy_delta differ from the kept row's"):
+        results_tables.main(["--root", str(tmp_path), "--add-timing", "tiny", str(other)])
+    assert results_tables.main(["--root", str(tmp_path)]) == 0
+    text = (tmp_path / "docs" / "results.md").read_text()
+    assert "Wall time 13 min 43 s for 2 cells" in text
+    assert "Rerun the same way with the same figures: 15 min 02 s." in text
+
+
 def test_import_refuses_an_unfinished_grid_unless_told_partial(tmp_path: Path) -> None:
     (tmp_path / "configs" / "bench").mkdir(parents=True)
     (tmp_path / "configs" / "bench" / "tiny.yaml").write_text(yaml.safe_dump(TINY_GRID))

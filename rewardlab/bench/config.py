@@ -283,7 +283,7 @@ def _rl_key(trl: Mapping[str, Any], clipping: Mapping[str, Any]) -> dict[str, An
 
 
 # The embedded default: ground truth against random reward, on an organism that has a better style to
-# elicit and on one that has none, in under a quarter of an hour on two cores with the organisms
+# elicit and on one that has none, in about a quarter of an hour on two cores with the organisms
 # pretrained (most of it pretraining; docs/results.md gives the measured wall time). One seed is what that
 # budget holds; its four cells are seed 0 of the spurious and organisms grids, the same ids, so their three
 # seeds (docs/results.md) show how far the contrast holds, and a later findings grid finds them and the
