@@ -131,13 +131,14 @@ def _stale(rows: list[dict[str, Any]], grid: str, root: Path, source: dict[str, 
     A cell's id hashes its organism's config and its settings, so a changed organism or setting gives
     every affected cell a new id: rows under old ids were measured on what the code no longer makes.
     """
-    current = set(grid_cells(grid, root)[0])
+    ids, command = grid_cells(grid, root)
+    current = set(ids)
     old = [row for row in rows if row["id"] not in current]
     if not old:
         return ""
     return (f"*Not yet rerun: {len(old)} of these {len(rows)} cells were measured with code {source['commit'][:7]} "
             f"({source['date']}), and the current code defines them differently (its organisms or settings "
-            f"changed), so their figures may differ from a run of `{grid_cells(grid, root)[1]}` now.*\n\n")
+            f"changed), so their figures may differ from a run of `{command}` now.*\n\n")
 
 
 def _timed(source: dict[str, Any]) -> str:
@@ -168,8 +169,9 @@ def add_timing(grid: str, run_dir: Path, root: Path) -> str:
     source_path = root / DATA / f"{grid}.source.json"
     if not source_path.is_file():
         raise SystemExit(f"no {DATA / grid}.source.json; import a run first with --import {grid} RUN_DIR")
-    if not (run_dir / "timing.json").is_file():
-        raise SystemExit(f"no {run_dir / 'timing.json'}; RUN_DIR is OUT/out of `benchmarks/bench_grid.py --out OUT`")
+    if not (run_dir / "timing.json").is_file() or not (run_dir / "results.jsonl").is_file():
+        raise SystemExit(f"no timing.json and results.jsonl in {run_dir}; RUN_DIR is OUT/out of "
+                         "`benchmarks/bench_grid.py --out OUT`")
     kept = read_rows(root / DATA / f"{grid}.jsonl")
     found = {row["id"]: row for row in read_rows(run_dir / "results.jsonl")}
     for row in kept:
