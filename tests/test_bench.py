@@ -49,8 +49,8 @@ def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: P
     twice = load_bench_config(_with_trl(num_iterations=2))
     explicit_once = load_bench_config(_with_trl(num_iterations=1))
     assert once.cells()[0]["id"] == explicit_once.cells()[0]["id"] != twice.cells()[0]["id"]
-    # The key it had before the setting existed (since the organisms became micro-batched: their key changed).
-    assert once.cells()[0]["id"].endswith("-s0-bac4532674")
+    # The key it had before the setting existed (since held-out measurement got its own RNG: CELL_REVISION 2).
+    assert once.cells()[0]["id"].endswith("-s0-d7fd1fdcb4")
     assert (args_of(twice).num_iterations, args_of(twice).steps_per_generation) == (2, 2)
     narrow = {e: load_bench_config({**ONE_CELL, "train": {**ONE_CELL["train"], "clipping": {"epsilon": e}}})
               for e in (0.2, 0.05)}
@@ -64,6 +64,15 @@ def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: P
         load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "temperature": 0}})
     beta = load_bench_config(_with_trl(beta=0.04))  # a TRL field the old grids could not set: a new key
     assert beta.cells()[0]["id"] != once.cells()[0]["id"] and args_of(beta).beta == 0.04
+
+
+def test_how_often_a_cell_is_measured_is_not_part_of_its_id() -> None:
+    # Measurement draws on its own RNG (tests/test_trainer.py shows the training is the same at any cadence).
+    ids = {every: load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "every": every}}).cells()[0]["id"]
+           for every in (0, 1, 40)}
+    assert len(set(ids.values())) == 1
+    other_n = load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "n": 9}}).cells()[0]["id"]
+    assert other_n != ids[0]
 
 
 def test_every_shipped_grid_keeps_the_cell_ids_its_finished_cells_were_stored_under() -> None:

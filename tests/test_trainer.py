@@ -262,3 +262,27 @@ def test_a_misspelled_config_fails_at_load_with_choices(tmp_path: Path) -> None:
         load_config({"trl": {"learning_rat": 1e-3}})
     with pytest.raises(ConfigError, match="unknown advantage transform 'nrs'; did you mean 'nsr'"):
         load_config({"advantage": "nrs"})
+
+
+def test_how_often_a_run_is_measured_leaves_what_it_trains_unchanged(tmp_path: Path) -> None:
+    from rewardlab.training.config import load_config
+    from rewardlab.training.run import train
+    from rewardlab.training.tracking import read_metrics
+
+    def run(every: int) -> tuple[dict, list[dict]]:
+        values = {"run_dir": str(tmp_path / f"every-{every}"), "model": {"name": "tiny"}, "data": {"limit": 64},
+                  "heldout": {"n": 8, "k": 2, "max_new_tokens": 4, "every": every}, "save_final": False,
+                  "trl": {"num_generations": 4, "per_device_train_batch_size": 8, "max_completion_length": 6,
+                          "max_steps": 3, "save_strategy": "no", "learning_rate": 1e-2, "temperature": 1.0}}
+        summary = train(load_config(values))
+        return summary, read_metrics(tmp_path / f"every-{every}" / "metrics.jsonl")
+
+    (quiet, quiet_records), (measured, measured_records) = run(0), run(1)
+    assert [r["step"] for r in measured_records if "heldout/sampled_accuracy" in r] == [1, 2, 3]  # each step
+    trained = ("loss", "reward", "completions/mean_length", "entropy")
+
+    def steps(records: list[dict]) -> list[dict]:
+        return [{k: r[k] for k in trained} for r in records if "loss" in r]
+
+    assert len(steps(quiet_records)) == 3 and steps(measured_records) == steps(quiet_records)
+    assert measured["heldout_after"] == quiet["heldout_after"]  # the same policy at the end

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardlab.metrics.behaviour import has_code_reasoning
+from rewardlab.models.rng import own_rng
 from rewardlab.organisms.corpus import Problem, sample_problem
 from rewardlab.types import RewardResult, RolloutBatch
 
@@ -99,14 +100,13 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     ``truthfulness`` (all problems), ``unanswerable_abstention`` when any problem is unanswerable,
     ``confidence_rate``, and ``ece``, ``brier``, ``mean_confidence`` over the answerable samples that
     state a confidence. With ``reliability`` a reliability diagram of those samples is written there.
-    Sampling is seeded with ``seed``, so before and after training see the same sampling noise.
+    Sampling is seeded with ``seed`` on its own RNG, so before and after training see the same sampling
+    noise and the caller's RNG (a training run's) is left as it was.
     ``chat`` poses the problems as user messages (for a pretrained chat model). ``max_operand`` is the
     largest operand of the held-out problems (the organism's own). ``pass_ks`` adds ``pass@k`` for each
     listed ``k`` below ``samples`` (unbiased estimator over the same samples), for pass@k curves. ``label``
     (e.g. the organism and the cell) heads the reliability diagram's title.
     """
-    import torch
-
     from rewardlab.evaluation import (
         AccuracyEvaluator,
         BehaviourEvaluator,
@@ -118,9 +118,9 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     from rewardlab.training.heldout import generate
 
     problems = problem_set(n, seed, max_operand, unanswerable_share)
-    torch.manual_seed(seed)  # the same sampling noise before and after training, and on every rerun
-    texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
-                     samples=samples, temperature=temperature)
+    with own_rng(model.device, seed):  # the same sampling noise before and after training, and on every rerun
+        texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
+                         samples=samples, temperature=temperature)
     per_sample = [p for p in problems for _ in range(samples)]
     judged = _judge(texts, per_sample)  # the ternary reward is proxy (abstained) and gold (correct) at once
     answerable = [i for i, p in enumerate(per_sample) if p.answerable]

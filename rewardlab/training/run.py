@@ -105,7 +105,8 @@ class Supplied:
     problems it generated (``data.name: supplied``) and its own measurement of the policy.
 
     ``measure(model, tokenizer, final)`` is called every ``heldout.every`` steps (``final`` false) and
-    before and after training (``final`` true; before only with ``measure_before``).
+    before and after training (``final`` true; before only with ``measure_before``), each time on a fork
+    of torch's RNG: what it samples leaves training's sampling as it was.
     """
 
     model: Any = None
@@ -155,7 +156,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         else build_model(config.model)
     chat = config.model.name != "tiny" and getattr(tokenizer, "chat_template", None) is not None
     dataset = supplied.dataset if supplied.dataset is not None else build_dataset(config.data, chat=chat)
-    measure = supplied.measure or _heldout_measure(config, tokenizer, chat)
+    measure = _on_own_rng(supplied.measure or _heldout_measure(config, tokenizer, chat))
     trainer = GRPOTrainer(model=model, reward=config.reward, args=args, advantage=config.advantage,
                           gold=config.gold, on_reward_error=config.on_reward_error, train_dataset=dataset,
                           processing_class=tokenizer, metrics_path=run_dir / "metrics.jsonl")
@@ -163,7 +164,8 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     class HeldOut(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if config.heldout.every and state.global_step % config.heldout.every == 0:
-                trainer.log({f"heldout/{k}": v for k, v in measure(trainer.model, tokenizer, False).items()})
+                trainer.log_with_step({f"heldout/{k}": v for k, v in measure(trainer.model, tokenizer, False).items()},
+                                      control)
 
     trainer.add_callback(HeldOut())
     if config.checkpoint_minutes is not None:
@@ -215,6 +217,17 @@ def _keep_metrics_until(path: Path, step: int) -> None:
     lines = path.read_text().splitlines() if step else []
     kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
     path.write_text("".join(line + "\n" for line in kept))
+
+
+def _on_own_rng(measure: Callable[[Any, Any, bool], dict[str, float]]) -> Callable[[Any, Any, bool], dict[str, float]]:
+    """``measure`` drawing on a fork of torch's RNG, so training samples the same whenever it is measured."""
+    from rewardlab.models.rng import own_rng
+
+    def measured(model: Any, tokenizer: Any, final: bool) -> dict[str, float]:
+        with own_rng(getattr(model, "device", None)):
+            return measure(model, tokenizer, final)
+
+    return measured
 
 
 def _heldout_measure(config: TrainConfig, tokenizer: Any, chat: bool) -> Callable[[Any, Any, bool], dict[str, float]]:

@@ -81,6 +81,7 @@ class GRPOTrainer(TRLGRPOTrainer):
         self._batch_token: object | None = None
         self._scored: tuple[object, torch.Tensor] | None = None
         self.phases = PhaseTimer()
+        self._step_log: dict[str, float] = {}
         super().__init__(model=model, reward_funcs=[reward], args=args, **kwargs)
         self.add_callback(self.phases)
         self.metrics_writer = MetricsWriter(metrics_path) if metrics_path and self.accelerator.is_main_process else None
@@ -176,7 +177,20 @@ class GRPOTrainer(TRLGRPOTrainer):
         return output
 
     # 3. Logging ---------------------------------------------------------------------------------
+    def log_with_step(self, values: dict[str, float], control: Any) -> None:
+        """Log ``values`` (e.g. a held-out measurement) from a callback's ``on_step_end``, in the step's own record.
+
+        A step that logs gets them in its record. Any other step logs them alone, since logging from a
+        callback clears ``control.should_log``, which on a logging step would drop that step's loss.
+        """
+        if control.should_log:
+            self._step_log.update(values)
+        else:
+            self.log(dict(values))
+
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        logs.update(self._step_log)
+        self._step_log = {}
         super().log(logs, start_time)  # TRL merges its averaged metrics into `logs`
         if self.metrics_writer is not None:
             self.metrics_writer.write(self.state.global_step, logs)

@@ -3,8 +3,8 @@
 The model is loaded on the first request (``smollm2`` is the folder converted by
 :func:`rewardlab.models.smollm2.smollm2_dir`; any other value is passed to ``from_pretrained``).
 Requests are rendered with the tokenizer's chat template and generated in left-padded batches of
-``batch_size``, grouped by sampling parameters. Sampling seeds ``torch`` inside
-``torch.random.fork_rng`` with the batch's seed, so the global RNG is untouched and a batch is
+``batch_size``, grouped by sampling parameters. Sampling seeds ``torch`` on its own RNG
+(:func:`rewardlab.models.rng.own_rng`) with the batch's seed, so the global RNG is untouched and a batch is
 reproducible; a request's reply may still depend on the batch it shares (padding, RNG order).
 Usage is reported as prompt tokens (without padding) and generated tokens (up to the first EOS).
 """
@@ -27,6 +27,7 @@ from rewardlab.judge.backends.base import (
     OnDone,
     Sampling,
 )
+from rewardlab.models.rng import own_rng
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -114,10 +115,8 @@ class TransformersClient(JudgeClient):
                                    "do_sample": sampling.temperature > 0}
         if sampling.temperature > 0:
             options.update(temperature=sampling.temperature, top_p=sampling.top_p)
-        devices = [model.device.index or 0] if model.device.type == "cuda" else []
         try:
-            with torch.random.fork_rng(devices=devices), torch.inference_mode():
-                torch.manual_seed(sampling.seed)
+            with own_rng(model.device, sampling.seed), torch.inference_mode():
                 output = model.generate(**encoded, **options)
         except (RuntimeError, ValueError) as exc:
             raise JudgeError(f"judge model {self.config.model!r} failed to generate: {exc}") from exc

@@ -3,8 +3,8 @@
 The model is a folder (a run's ``final/`` included), a hub id, or ``smollm2`` (converted once, see
 :mod:`rewardlab.models.smollm2`). Requests are generated ``concurrency`` at a time, left-padded; with
 ``chat`` each prompt goes through the tokenizer's chat template as one user message. A batch draws
-with ``torch`` seeded by its first request's seed inside ``torch.random.fork_rng`` (the global RNG is
-left alone), so a run from an empty file is reproducible; a sample may still depend on the batch it
+with ``torch`` seeded by its first request's seed on its own RNG (:func:`rewardlab.models.rng.own_rng`: the
+global RNG is left alone), so a run from an empty file is reproducible; a sample may still depend on the batch it
 shares (padding, RNG order). Temperature 0 is greedy decoding.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rewardlab.models.rng import own_rng
 from rewardlab.sampling.errors import SamplingError, first_line
 from rewardlab.sampling.requests import SampleOutput, SampleRequest
 from rewardlab.sampling.settings import SampleSettings
@@ -86,10 +87,8 @@ class LocalSampler:
         encoded = tokenizer([self.input_text(r.prompt) for r in batch], return_tensors="pt", padding=True,
                             add_special_tokens=not self.settings.chat).to(self.model.device)
         options = generation_options(self.settings, tokenizer.pad_token_id)
-        devices = [self.model.device.index or 0] if self.model.device.type == "cuda" else []
         try:
-            with torch.random.fork_rng(devices=devices), torch.inference_mode():
-                torch.manual_seed(batch[0].seed)
+            with own_rng(self.model.device, batch[0].seed), torch.inference_mode():
                 output = self.model.generate(**encoded, **options)
         except (RuntimeError, ValueError) as exc:
             raise SamplingError(f"model {self.settings.model!r} failed to generate ({first_line(exc)})") from None
