@@ -49,8 +49,8 @@ def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: P
     twice = load_bench_config(_with_trl(num_iterations=2))
     explicit_once = load_bench_config(_with_trl(num_iterations=1))
     assert once.cells()[0]["id"] == explicit_once.cells()[0]["id"] != twice.cells()[0]["id"]
-    # The key it had before the setting existed (since held-out measurement got its own RNG: CELL_REVISION 2).
-    assert once.cells()[0]["id"].endswith("-s0-d7fd1fdcb4")
+    # The key it had before the setting existed (since measurement got its own RNG, keyed as if `every` were 0).
+    assert once.cells()[0]["id"].endswith("-s0-ce54861fd0")
     assert (args_of(twice).num_iterations, args_of(twice).steps_per_generation) == (2, 2)
     narrow = {e: load_bench_config({**ONE_CELL, "train": {**ONE_CELL["train"], "clipping": {"epsilon": e}}})
               for e in (0.2, 0.05)}
@@ -73,6 +73,9 @@ def test_how_often_a_cell_is_measured_is_not_part_of_its_id() -> None:
     assert len(set(ids.values())) == 1
     other_n = load_bench_config({**ONE_CELL, "eval": {**ONE_CELL["eval"], "n": 9}}).cells()[0]["id"]
     assert other_n != ids[0]
+    # Cells measured only at the ends trained the same before measurement had its own RNG: they keep their ids.
+    smollm2 = load_bench_config(Path(__file__).resolve().parents[1] / "configs" / "bench" / "smollm2.yaml")
+    assert [cell["id"][-10:] for cell in smollm2.cells()] == ["178fcb1260", "d1705b7045"]  # its rows' ids
 
 
 def test_every_shipped_grid_keeps_the_cell_ids_its_finished_cells_were_stored_under() -> None:

@@ -101,17 +101,18 @@ class OrganismVariant:
 
 # Settings added after cells were first keyed (left out of a key at their default, so old cells resume).
 _EVAL_LATER_DEFAULTS = {"temperature": 1.0, "pass_at": []}
-# Bumped when a code change alters what a cell trains or measures while its settings stay the same, so that
-# rows measured before the change are read as not yet rerun and a rerun does not reuse them. 2: held-out
-# measurement during training no longer reseeds training's RNG (cells that measured mid-run train differently).
-CELL_REVISION = 2
+_REWARD_LATER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {"self_consistency": {"group_timeout": 10.0}}
 
 
 def _eval_key(evaluation: EvalSettings) -> dict[str, Any]:
-    """The eval settings that make a cell: all but ``every``, which only adds points to the curves (measurement
-    runs on its own RNG, so the policy and its final figures are the same at any cadence)."""
-    return {k: v for k, v in key_fields(evaluation, _EVAL_LATER_DEFAULTS).items() if k != "every"}
-_REWARD_LATER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {"self_consistency": {"group_timeout": 10.0}}
+    """The eval settings of a cell's key, keyed as if measured only before and after training (``every: 0``).
+
+    Measurement samples on its own RNG, so ``every`` only adds points to the curves: the policy and its final
+    figures are the same at any cadence, and grids that differ only in it share their cells. Before that,
+    measuring mid-run reseeded training's RNG; rows of those runs keep their old keys (``every: 40``) and so
+    read as not yet rerun, while cells that measured only at the ends (``every: 0``) keep theirs.
+    """
+    return {**key_fields(evaluation, _EVAL_LATER_DEFAULTS), "every": 0}
 
 
 def _reward_key(spec: Any) -> Any:
@@ -233,7 +234,7 @@ class BenchConfig:
                                        "organism_key": self.subject_key(organism),
                                        "rl": _rl_key(self.train.trl_values(), self.train.clipping),
                                        "unanswerable_share": self.unanswerable_share,
-                                       "eval": _eval_key(self.eval), "revision": CELL_REVISION}
+                                       "eval": _eval_key(self.eval)}
                             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]
                             cells.append({**cell, "id": f"{organism}-{named.name}-{advantage}-"
                                                         f"{'clip' if clip else 'noclip'}-s{seed}-{digest}"})
@@ -297,10 +298,10 @@ def _rl_key(trl: Mapping[str, Any], clipping: Mapping[str, Any]) -> dict[str, An
 # The embedded default: ground truth against random reward, on an organism that has a better style to
 # elicit and on one that has none, in under a quarter of an hour on two cores with the organisms
 # pretrained (most of it pretraining; docs/results.md gives the measured wall time). One seed is what that
-# budget holds, and it measures only before and after training (no curves). Its four cells are seed 0 of
-# the spurious and organisms grids, the same ids (a cell's id leaves out `eval.every`), so their three
-# seeds (docs/results.md) show how far the contrast holds, and a later findings grid finds them and the
-# organisms already done.
+# budget holds, and it measures only before and after training (curves without lines). Its four cells are
+# seed 0 of the spurious and organisms grids, the same ids (a cell's id leaves out `eval.every`), so their
+# three seeds (docs/results.md) show how far the contrast holds, and a later findings grid finds them and
+# the organisms already done.
 DEFAULT_GRID: dict[str, Any] = {
     "out_dir": "runs/bench-default",
     "organisms": ["qwen_math_like", "llama_like"],

@@ -114,9 +114,10 @@ def plot_curves(rows: list[dict[str, Any]], out_dir: Path, problems: int | None 
             metrics = out_dir / "cells" / row["id"] / "metrics.jsonl"
             if not metrics.is_file():
                 continue
-            points = [(r["step"], r) for r in read_metrics(metrics) if "heldout/accuracy" in r]
+            records = read_metrics(metrics)
+            points = [(r["step"], r) for r in records if "heldout/accuracy" in r]
             label = f"{row['reward']}, {row['advantage']} ({'clip' if row['clipping'] else 'no clip'}, s{row['seed']})"
-            last = points[-1][0] if points else 1
+            last = max((r["step"] for r in records), default=1)  # the after diamond at the last step, curve or none
             for ax, curve, key in ((axes[0], "heldout/accuracy", "accuracy"), (axes[1], "heldout/trace_rate", "trace")):
                 (line,) = ax.plot([s for s, _ in points], [r[curve] for _, r in points], label=label)
                 ax.plot([0, last], [row[f"{key}_before"], row[f"{key}_after"]], linestyle="none", marker="D",
