@@ -137,8 +137,9 @@ def _stale(rows: list[dict[str, Any]], grid: str, root: Path, source: dict[str, 
     if not old:
         return ""
     return (f"*Not yet rerun: {len(old)} of these {len(rows)} cells were measured with code {source['commit'][:7]} "
-            f"({source['date']}), and the current code defines them differently (its organisms or settings "
-            f"changed), so their figures may differ from a run of `{command}` now.*\n\n")
+            f"({source['date']}), and the current code defines them differently (its organism, its "
+            f"settings or the code that trains and measures it changed), so their figures may differ from a "
+            f"run of `{command}` now.*\n\n")
 
 
 def _timed(source: dict[str, Any]) -> str:

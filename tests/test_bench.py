@@ -207,3 +207,47 @@ def test_a_pretrained_model_is_benched_on_chat_prompts() -> None:
     assert all(p[0]["role"] == "user" for p in prompts) and len(labels) == 3
     with pytest.raises(ConfigError, match=r"available: .*smollm2"):
         load_bench_config({"organisms": ["smolm2"]})
+
+
+def test_curves_state_their_samples_and_a_cell_measured_only_at_the_ends_has_its_points_at_its_last_step(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.figure import Figure
+
+    from rewardlab.bench.report import plot_curves
+
+    def cell(name: str, every: int) -> dict:
+        folder = tmp_path / "cells" / name
+        folder.mkdir(parents=True)
+        records = [{"step": s, "loss": 0.0, **({"heldout/accuracy": 0.5, "heldout/trace_rate": 0.4}
+                                              if every and s % every == 0 else {})} for s in range(1, 121)]
+        (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+        return {"id": name, "organism": "qwen_math_like", "reward": name, "advantage": "group_norm", "clipping": True,
+                "seed": 0, "accuracy_before": 0.5, "accuracy_after": 0.6, "trace_before": 0.4, "trace_after": 0.7}
+
+    figures: list[Figure] = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, *args, **kwargs: figures.append(self))
+    for rows in ([cell("curved", 40), cell("ends", 0)], [cell("alone", 0)]):
+        plot_curves(rows, tmp_path, problems=200, samples=8)
+    both, alone = (figure._suptitle.get_text() for figure in figures)
+    assert "lines: 1 sample per problem on 200 held-out problems" in both and "diamonds: 8 samples per problem" in both
+    assert "no measurement during training" in alone and "8 samples per problem" in alone
+    diamonds = [line for line in figures[0].axes[0].get_lines() if line.get_marker() == "D"]
+    assert [list(line.get_xdata()) for line in diamonds] == [[0, 120], [0, 120]]  # before at 0, after at the last step
+    legend = [text.get_text() for text in figures[0].axes[0].get_legend().get_texts()]
+    assert any(name.startswith("curved") for name in legend) and any(name.startswith("ends") for name in legend)
+
+
+def test_a_cells_incorrect_labels_do_not_depend_on_what_its_worker_sampled_before(tmp_path: Path) -> None:
+    import torch
+
+    from rewardlab.bench.runner import load_subject, training_set
+
+    incorrect = [{"name": "incorrect", "reward": "incorrect"}]
+    grid = load_bench_config({**ONE_CELL, "organism_steps": 6, "rewards": incorrect})
+    cell = grid.cells()[0]
+    model, tokenizer = load_subject(grid, "qwen_math_like", tmp_path / "cache")
+    labels = []
+    for history in (1, 2):
+        torch.manual_seed(history)  # a worker whose earlier cells left its RNG elsewhere
+        labels.append(training_set(grid, cell, model, tokenizer)["incorrect_answer"])
+    assert labels[0] == labels[1] and len(labels[0]) > 0

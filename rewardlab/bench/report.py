@@ -110,6 +110,7 @@ def plot_curves(rows: list[dict[str, Any]], out_dir: Path, problems: int | None 
         FigureCanvasAgg(figure)
         axes = figure.subplots(1, 2)
         table_label = f"before / after: {k} samples per problem (the table's figures)"
+        drawn = False
         for row in (r for r in rows if r["organism"] == organism):
             metrics = out_dir / "cells" / row["id"] / "metrics.jsonl"
             if not metrics.is_file():
@@ -118,19 +119,22 @@ def plot_curves(rows: list[dict[str, Any]], out_dir: Path, problems: int | None 
             points = [(r["step"], r) for r in records if "heldout/accuracy" in r]
             label = f"{row['reward']}, {row['advantage']} ({'clip' if row['clipping'] else 'no clip'}, s{row['seed']})"
             last = max((r["step"] for r in records), default=1)  # the after diamond at the last step, curve or none
+            drawn = drawn or bool(points)
             for ax, curve, key in ((axes[0], "heldout/accuracy", "accuracy"), (axes[1], "heldout/trace_rate", "trace")):
-                (line,) = ax.plot([s for s, _ in points], [r[curve] for _, r in points], label=label)
+                color = ax.plot([s for s, _ in points], [r[curve] for _, r in points], label=label)[0].get_color() \
+                    if points else None  # a cell measured only at the ends has its diamonds alone, named
                 ax.plot([0, last], [row[f"{key}_before"], row[f"{key}_after"]], linestyle="none", marker="D",
-                        markersize=5, color=line.get_color(), markeredgecolor="black", label=table_label)
-            table_label = "_nolegend_"  # one legend entry for the diamonds of all rows
+                        markersize=5, color=color, markeredgecolor="black", label=table_label if points else label)
+            table_label = table_label if not points else "_nolegend_"  # one legend entry for the lines' diamonds
         titles = ("held-out accuracy", "trace rate ('python' in answer)")
         for ax, name in zip(axes, titles, strict=True):
             ax.set_xlabel("GRPO step")
             ax.set_title(name)
             ax.set_ylim(0, 1)
         axes[0].legend(fontsize=7)
-        figure.suptitle(f"organism: {organism}\nlines: 1 sample per problem{on}, during training; "
-                        f"diamonds: {k} samples per problem, before and after (the table)", fontsize=9)
+        lines = f"lines: 1 sample per problem{on}, during training" if drawn else "no measurement during training"
+        figure.suptitle(f"organism: {organism}\n{lines}; diamonds: {k} samples per problem, before and after "
+                        "(the table)", fontsize=9)
         path = out_dir / f"curves-{organism}.png"
         figure.savefig(path, dpi=110, bbox_inches="tight")
         written.append(path)

@@ -100,12 +100,14 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
     if not _reads_incorrect_labels(reward):
         return Dataset.from_dict({"prompt": prompts, "answer": answers})
     from rewardlab.answers.extraction import extract_answer
+    from rewardlab.models.rng import own_rng
     from rewardlab.rewards import incorrect_labels
     from rewardlab.training.heldout import generate
 
     samples = 8
-    texts = generate(model, tokenizer, prompts, max_new_tokens=config.trl_value("max_completion_length"),
-                     samples=samples, temperature=1.0)
+    with own_rng(model.device, 1000 + cell["seed"]):  # the cell's labels, whatever the worker ran before
+        texts = generate(model, tokenizer, prompts, max_new_tokens=config.trl_value("max_completion_length"),
+                         samples=samples, temperature=1.0)
     found = [extract_answer(t) for t in texts]
     per_prompt = [[f.answer if f else None for f in found[i * samples:(i + 1) * samples]] for i in range(len(prompts))]
     wrong = incorrect_labels(per_prompt, answers)

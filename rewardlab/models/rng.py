@@ -18,12 +18,17 @@ def own_rng(device: Any = None, seed: int | None = None) -> Iterator[None]:
     """Run the block on a forked copy of torch's RNG (seeded with ``seed`` if given); restore it after.
 
     ``device`` is the model's device (a ``torch.device``, or ``None`` for the CPU only); a CUDA device's
-    generator is forked too.
+    generator is forked too, and only the generators forked are seeded (other GPUs are left alone).
     """
     import torch
 
-    cuda = getattr(device, "type", None) == "cuda"
-    with torch.random.fork_rng(devices=[device.index or 0] if cuda else []):
+    cuda = []
+    if getattr(device, "type", None) == "cuda":
+        cuda = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=cuda):
         if seed is not None:
-            torch.manual_seed(seed)
+            torch.random.default_generator.manual_seed(seed)
+            for index in cuda:
+                with torch.cuda.device(index):
+                    torch.cuda.manual_seed(seed)
         yield

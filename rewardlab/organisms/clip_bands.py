@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rewardlab.models.rng import own_rng
+
 SATURATED = 0.99
 
 
@@ -46,9 +48,8 @@ def sampled_token_probabilities(model: Any, tokenizer: Any, prompts: Sequence[st
     """
     import torch
 
-    torch.manual_seed(seed)
     encoded = tokenizer(list(prompts), return_tensors="pt", padding=True)
-    with torch.no_grad():
+    with own_rng(model.device, seed), torch.no_grad():
         out = model.generate(**encoded, do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
                              max_new_tokens=max_new_tokens, num_return_sequences=samples, output_scores=True,
                              return_dict_in_generate=True, pad_token_id=tokenizer.pad_token_id)

@@ -156,7 +156,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         else build_model(config.model)
     chat = config.model.name != "tiny" and getattr(tokenizer, "chat_template", None) is not None
     dataset = supplied.dataset if supplied.dataset is not None else build_dataset(config.data, chat=chat)
-    measure = _on_own_rng(supplied.measure or _heldout_measure(config, tokenizer, chat))
+    measure = _on_own_rng(supplied.measure or _heldout_measure(config, tokenizer, chat), config.seed)
     trainer = GRPOTrainer(model=model, reward=config.reward, args=args, advantage=config.advantage,
                           gold=config.gold, on_reward_error=config.on_reward_error, train_dataset=dataset,
                           processing_class=tokenizer, metrics_path=run_dir / "metrics.jsonl")
@@ -219,12 +219,15 @@ def _keep_metrics_until(path: Path, step: int) -> None:
     path.write_text("".join(line + "\n" for line in kept))
 
 
-def _on_own_rng(measure: Callable[[Any, Any, bool], dict[str, float]]) -> Callable[[Any, Any, bool], dict[str, float]]:
-    """``measure`` drawing on a fork of torch's RNG, so training samples the same whenever it is measured."""
+def _on_own_rng(measure: Callable[[Any, Any, bool], dict[str, float]], seed: int
+                ) -> Callable[[Any, Any, bool], dict[str, float]]:
+    """``measure`` drawing on its own RNG, seeded alike each time (every measurement of a run sees the same
+    sampling noise), so training samples the same whenever it is measured."""
     from rewardlab.models.rng import own_rng
 
     def measured(model: Any, tokenizer: Any, final: bool) -> dict[str, float]:
-        with own_rng(getattr(model, "device", None)):
+        device = getattr(model, "device", None) or next(model.parameters()).device
+        with own_rng(device, seed):
             return measure(model, tokenizer, final)
 
     return measured

@@ -180,13 +180,12 @@ class GRPOTrainer(TRLGRPOTrainer):
     def log_with_step(self, values: dict[str, float], control: Any) -> None:
         """Log ``values`` (e.g. a held-out measurement) from a callback's ``on_step_end``, in the step's own record.
 
-        A step that logs gets them in its record. Any other step logs them alone, since logging from a
-        callback clears ``control.should_log``, which on a logging step would drop that step's loss.
+        The step becomes a logging step if it was not one, and its one record carries the loss, TRL's
+        metrics and ``values``. (Calling ``log`` from the callback would clear ``control.should_log`` and
+        drop the step's loss, or split TRL's averages over two records.)
         """
-        if control.should_log:
-            self._step_log.update(values)
-        else:
-            self.log(dict(values))
+        self._step_log.update(values)
+        control.should_log = True
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         logs.update(self._step_log)
