@@ -118,7 +118,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     from rewardlab.training.heldout import generate
 
     problems = problem_set(n, seed, max_operand, unanswerable_share)
-    with own_rng(model.device, seed):  # the same sampling noise before and after training, and on every rerun
+    with own_rng(getattr(model, "device", None), seed):  # the same noise before and after training, on every rerun
         texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                          samples=samples, temperature=temperature)
     per_sample = [p for p in problems for _ in range(samples)]
