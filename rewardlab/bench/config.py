@@ -299,7 +299,7 @@ def _rl_key(trl: Mapping[str, Any], clipping: Mapping[str, Any]) -> dict[str, An
 # elicit and on one that has none, in under a quarter of an hour on two cores with the organisms
 # pretrained (most of it pretraining; docs/results.md gives the measured wall time). One seed is what that
 # budget holds, and it measures only before and after training (curves without lines). Its four cells are
-# seed 0 of the spurious and organisms grids, the same ids (a cell's id leaves out `eval.every`), so their
+# seed 0 of the spurious and organisms grids, the same ids (a cell's id is keyed as if `eval.every` were 0), so their
 # three seeds (docs/results.md) show how far the contrast holds, and a later findings grid finds them and
 # the organisms already done.
 DEFAULT_GRID: dict[str, Any] = {
