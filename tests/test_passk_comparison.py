@@ -29,8 +29,10 @@ def test_the_difference_is_taken_seed_by_seed_and_the_sign_change_is_named() -> 
 
 def test_without_a_sign_change_it_says_who_leads_at_every_k() -> None:
     rows = [_row("nsr", 0, {1: 0.2, 8: 0.5}), _row("psr", 0, {1: 0.3, 8: 0.6})]
-    assert passk_comparison(rows, "nsr", "psr").endswith("No crossing: nsr is not ahead of psr at every k.\n")  # 1 seed
+    assert passk_comparison(rows, "nsr", "psr").endswith("No crossing: nsr is behind psr at every k.\n")  # 1 seed
     assert "No crossing: psr is ahead of nsr at every k." in passk_comparison(rows, "psr", "nsr")
+    level = [_row("nsr", 0, {1: 0.3, 8: 0.5}), _row("psr", 0, {1: 0.3, 8: 0.6})]
+    assert "No crossing: nsr is level with or behind psr at every k." in passk_comparison(level, "nsr", "psr")
 
 
 def test_a_difference_within_seed_noise_is_named_as_such() -> None:

@@ -10,6 +10,7 @@ import itertools
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,14 @@ def _pass_ks(rows: list[dict[str, Any]]) -> list[int]:
                    if k.startswith("pass@") and k.endswith("_after")})
 
 
+def _standing(differences: Iterable[float]) -> str:
+    """Where one transform stands against another when their mean difference never changes sign."""
+    differences = list(differences)
+    if all(d > 0 for d in differences):
+        return "ahead of"
+    return "behind" if all(d < 0 for d in differences) else "level with or behind"
+
+
 def passk_comparison(rows: list[dict[str, Any]], first: str, second: str) -> str:
     """Two advantage transforms' pass@k after training, k by k, and where their order flips (Markdown).
 
@@ -177,7 +186,7 @@ def passk_comparison(rows: list[dict[str, Any]], first: str, second: str) -> str
                          for a, b, y in flips)
         closing = f"The mean difference changes sign {said}."
     else:
-        closing = f"No crossing: {first} is {'ahead of' if signs[0][1] > 0 else 'not ahead of'} {second} at every k."
+        closing = f"No crossing: {first} is {_standing(mean for _, mean in signs)} {second} at every k."
     if len(seeds) > 1:
         where = f"at k = {', '.join(map(str, beyond_noise))}" if beyond_noise else "at no k"
         closing += f" The mean difference exceeds its standard deviation over seeds {where}."
