@@ -10,7 +10,6 @@ import itertools
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -147,9 +146,8 @@ def _pass_ks(rows: list[dict[str, Any]]) -> list[int]:
                    if k.startswith("pass@") and k.endswith("_after")})
 
 
-def _standing(differences: Iterable[float]) -> str:
+def _standing(differences: list[float]) -> str:
     """Where one transform stands against another when their mean difference never changes sign."""
-    differences = list(differences)
     if all(d > 0 for d in differences):
         return "ahead of"
     return "behind" if all(d < 0 for d in differences) else "level with or behind"
@@ -186,7 +184,7 @@ def passk_comparison(rows: list[dict[str, Any]], first: str, second: str) -> str
                          for a, b, y in flips)
         closing = f"The mean difference changes sign {said}."
     else:
-        closing = f"No crossing: {first} is {_standing(mean for _, mean in signs)} {second} at every k."
+        closing = f"No crossing: {first} is {_standing([mean for _, mean in signs])} {second} at every k."
     if len(seeds) > 1:
         where = f"at k = {', '.join(map(str, beyond_noise))}" if beyond_noise else "at no k"
         closing += f" The mean difference exceeds its standard deviation over seeds {where}."
