@@ -30,13 +30,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from rewardlab.answers.extraction import has_boxed_answer
+from rewardlab.answers.extraction import DEFAULT_EXTRACTION, has_boxed_answer
+from rewardlab.answers.shared import acquire_checker, release_checker
 from rewardlab.catalogue import build_reward
 from rewardlab.configurable import Configurable, config_field
 from rewardlab.registry import ConfigError, Registry
 from rewardlab.rewards import ContainsPython, Reward
-from rewardlab.rewards.abstention import DEFAULT_ABSTAIN_ANSWERS, DEFAULT_ABSTAIN_PHRASES, AbstentionMatcher
-from rewardlab.rewards.verified import safe_extract
+from rewardlab.rewards.abstention import (
+    DEFAULT_ABSTAIN_ANSWERS,
+    DEFAULT_ABSTAIN_PHRASES,
+    AbstentionMatcher,
+    stated_answer_text,
+)
+from rewardlab.rewards.verified import EXTRACTION_HELP, VerifiedReward, check_extraction
 from rewardlab.types import RolloutBatch
 
 DEFAULT_BEHAVIOURS: tuple[str, ...] = ("code", "boxed", "abstain", "long")
@@ -84,21 +90,30 @@ class BoxedDetector(Detector):
 
 @dataclass(frozen=True)
 class AbstainDetector(Detector):
-    """Abstention: the final answer (last ``\\boxed{}``; with ``fallback``, "the answer is X", then the last
-    number) abstains by the ``ternary`` reward's :class:`~rewardlab.rewards.abstention.AbstentionMatcher`."""
+    """Abstention: the final answer (read by the ``extraction`` policy, as the rewards read it) abstains by the
+    ``ternary`` reward's :class:`~rewardlab.rewards.abstention.AbstentionMatcher`."""
 
     type_name: ClassVar[str] = "abstain"
 
-    fallback: bool = config_field(True, help="when nothing is boxed, read 'the answer is X', then the last number")
+    extraction: str = config_field(DEFAULT_EXTRACTION, help=EXTRACTION_HELP)
     phrases: tuple[str, ...] = config_field(
         DEFAULT_ABSTAIN_PHRASES, help="phrases that abstain wherever they occur in the answer as whole words")
     answers: tuple[str, ...] = config_field(
         DEFAULT_ABSTAIN_ANSWERS, help="answers that abstain only when they are the whole answer")
 
+    def __post_init__(self) -> None:
+        check_extraction(self.extraction)
+
     def detect(self, batch: RolloutBatch) -> tuple[bool, ...]:
         matcher = AbstentionMatcher(self.phrases, self.answers)
-        found = (safe_extract(c, self.fallback) for c in batch.completions)
-        return tuple(matcher(e.answer if e else None) for e in found)
+        # The checker the answer-checking rewards share at their defaults: its readings are theirs.
+        checker = acquire_checker(VerifiedReward.timeout, VerifiedReward.workers)
+        try:
+            readings = checker.extract(batch.completions, self.extraction)
+        finally:
+            release_checker(checker)
+        return tuple(matcher(stated_answer_text(text, r.answer, self.extraction))
+                     for text, r in zip(batch.completions, readings, strict=True))
 
 
 @dataclass(frozen=True)

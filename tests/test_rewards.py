@@ -64,15 +64,24 @@ def test_binary_accepts_equivalent_forms_and_rejects_wrong(binary: BinaryCorrect
     assert binary(prompts=["q"] * 5, completions=completions, answer=["\\frac12"] * 5) == [1.0, 1.0, 1.0, 0.0, 0.0]
 
 
-def test_binary_reads_the_last_box_and_falls_back_to_the_last_number(binary: BinaryCorrectness) -> None:
-    result = binary.score(batch_of(["\\boxed{4} no wait \\boxed{5}", "first 3 then 12", "\\boxed{7"],
-                                   ["5", "12", "7"]))
+def test_binary_under_qwen_reads_the_last_box_and_falls_back_to_the_last_number() -> None:
+    qwen = BinaryCorrectness(extraction="qwen", workers=0)
+    result = qwen.score(batch_of(["\\boxed{4} no wait \\boxed{5}", "first 3 then 12", "\\boxed{7"],
+                                 ["5", "12", "7"]))
     assert result.scores == (1.0, 1.0, 1.0)
     assert result.diagnostics["extraction"] == ("boxed", "last_number", "last_number")
 
 
-def test_binary_strict_mode_scores_unboxed_answers_zero() -> None:
-    strict = BinaryCorrectness(fallback=False, workers=0)
+def test_binary_by_default_reads_what_math_verify_extracts(binary: BinaryCorrectness) -> None:
+    result = binary.score(batch_of(["\\boxed{4} no wait \\boxed{5}", "first 3 then 12", "\\boxed{7"],
+                                   ["5", "12", "7"]))
+    assert result.scores == (0.0, 1.0, 0.0)  # math-verify joins both boxes; an unclosed box states nothing
+    assert result.diagnostics["parsed_answer"] == ("4, 5", "12", None)
+    assert result.diagnostics["extraction"] == ("math_verify", "math_verify", None)
+
+
+def test_binary_boxed_mode_scores_unboxed_answers_zero() -> None:
+    strict = BinaryCorrectness(extraction="boxed", workers=0)
     scores = strict(prompts=["q", "q"], completions=["The answer is 12", "\\boxed{12}"], answer=["12", "12"])
     assert scores == [0.0, 1.0]
 

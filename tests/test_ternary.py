@@ -58,9 +58,11 @@ def test_near_misses_are_answers_not_abstentions(reward: TernaryReward, answer: 
 def test_correct_wrong_and_missing_answers(reward: TernaryReward) -> None:
     completions = ["\\boxed{42}", "The answer is 42.", "\\boxed{41}", "I refuse.", "", "\\boxed{42"]
     result = reward.score(batch_of(completions))
-    assert result.scores == (1.0, 1.0, -1.0, -1.0, -1.0, 1.0)  # an unclosed box falls back to the last number
-    assert result.diagnostics["parsed_answer"] == ("42", "42", "41", None, None, "42")
+    assert result.scores == (1.0, 1.0, -1.0, -1.0, -1.0, -1.0)  # math-verify reads no answer in an unclosed box
+    assert result.diagnostics["parsed_answer"] == ("42", "42", "41", None, None, None)
     assert result.diagnostics["abstained"] == (False,) * 6
+    qwen = TernaryReward(workers=0, extraction="qwen").score(batch_of(completions))
+    assert qwen.scores == (1.0, 1.0, -1.0, -1.0, -1.0, 1.0)  # the qwen chain falls back to the last number
 
 
 def test_an_unboxed_abstention_is_read_through_the_answer_phrase(reward: TernaryReward) -> None:

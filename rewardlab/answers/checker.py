@@ -31,10 +31,35 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rewardlab.answers.extraction import (
+    DEFAULT_EXTRACTION,
+    EXTRACTION_POLICIES,
+    MAX_ANSWER_CHARS,
+    Extraction,
+    answer_region,
+    boxed_contents,
+    extract_by_rule,
+)
 from rewardlab.answers.pool import SKIPPED, TIMED_OUT, DeadlinePool
 from rewardlab.answers.vote import Equivalence
 
 CORRECT, WRONG, BAD_REFERENCE = 1, 0, -1
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The answer a completion states under an extraction policy (``None``: it states none).
+
+    ``timed_out`` is set when math-verify's extraction ran past its time limit (the completion then
+    states no answer, and the reading is not remembered).
+    """
+
+    found: Extraction | None
+    timed_out: bool = False
+
+    @property
+    def answer(self) -> str | None:
+        return None if self.found is None else self.found.answer
 
 
 @dataclass(frozen=True)
@@ -150,6 +175,94 @@ def verify_pair(answer: str | None, reference: str, timeout: float | None = 5.0)
     return CORRECT if ok else WRONG
 
 
+@functools.cache
+def _math_verify_targets() -> tuple[Any, ...]:
+    """math-verify's extraction targets as lighteval and open-r1 read MATH: LaTeX with a box first, then expressions."""
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig
+
+    return (LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig())
+
+
+def _stated(match: re.Match, target: Any, parsed_text: str) -> str:
+    """The answer as the completion states it, for a match math-verify parsed.
+
+    A LaTeX match gives its raw groups (several boxes or ``$…$`` joined by ``, ``), before math-verify's
+    normalisation rewrote them (``0.5`` stays ``0.5``; ``\\text{information}`` keeps its letters); an
+    expression match gives math-verify's number or expression, with its percent sign.
+    """
+    from math_verify import LatexExtractionConfig
+
+    groups = match.groupdict()
+    if isinstance(target, LatexExtractionConfig):
+        raw = [part for name, value in groups.items() if value and "_latex" in name
+               for part in (boxed_contents(value) or [value.strip()])]
+        return ", ".join(raw) if raw else parsed_text
+    return parsed_text + ("\\%" if groups.get("percent") else "")
+
+
+def _math_verify_match(text: str) -> str | None:
+    """math-verify's ``extract_target_from_pred`` with its ``any_match`` rule, keeping the winning match.
+
+    Priorities in order; within one, the rightmost match first; the first match math-verify parses wins.
+    Where none parses, the first match's text (math-verify's ``first_match`` fallback).
+    """
+    from itertools import groupby
+
+    from math_verify.parser import extract_match, get_extraction_regexes
+
+    patterns = sorted(((pattern, target, priority) for regexes, target in get_extraction_regexes(_math_verify_targets())
+                       for pattern, priority in regexes), key=lambda p: p[2])
+    fallback: str | None = None
+    for _, group in groupby(patterns, key=lambda p: p[2]):
+        matches = sorted(((m, target) for pattern, target, _ in group for m in pattern.finditer(text)),
+                         key=lambda mt: (mt[0].end(), -mt[0].start()), reverse=True)
+        for match, target in matches:
+            parsed, parsed_text = extract_match(match, target)
+            if fallback is None and parsed_text:
+                fallback = _stated(match, target, parsed_text)
+            if parsed is not None:
+                return _stated(match, target, parsed_text)
+    return fallback
+
+
+def read_answer(text: str, timeout: float | None) -> str | None:
+    """The answer math-verify extracts from a completion's :func:`~rewardlab.answers.extraction.answer_region`.
+
+    math-verify's own targets, priorities and parsers decide which match is the answer (as its ``parse``
+    with :func:`_math_verify_targets` does); the answer is that match as the completion states it
+    (:func:`_stated`). ``None`` when nothing matches, the reading runs out of time, or the answer is longer
+    than ``MAX_ANSWER_CHARS``. Runs in a worker's main thread (math-verify's timeouts need it) or inline
+    with ``timeout=None``.
+    """
+    from math_verify.utils import timeout as time_limit
+
+    try:
+        answer = time_limit(timeout_seconds=_seconds(timeout))(_math_verify_match)(answer_region(text))
+    except Exception:
+        return None
+    answer = (answer or "").strip()
+    return answer if 0 < len(answer) <= MAX_ANSWER_CHARS else None
+
+
+def read_answers(texts: Sequence[str], report: Callable[[int, Any], None], timeout: float | None = 5.0) -> None:
+    """Call ``report(position, answer)`` for each text (see :func:`read_answer`)."""
+    for position, text in enumerate(texts):
+        report(position, read_answer(text, timeout))
+
+
+def run_task(key: tuple[str, Hashable], items: Sequence[Any], report: Callable[[int, Any], None],
+             timeout: float | None = 5.0) -> None:
+    """The checker's work function for :class:`~rewardlab.answers.pool.DeadlinePool`: a task reads or verifies.
+
+    ``key`` is ``("read", group)`` for completions to read answers from, ``("verify", group)`` for
+    (answer, reference) pairs.
+    """
+    if key[0] == "read":
+        read_answers(items, report, timeout)
+    else:
+        verify_pairs(key, items, report, timeout)
+
+
 def verify_pairs(_key: object, pairs: Sequence[tuple[str | None, str]], report: Callable[[int, int], None],
                  timeout: float | None = 5.0) -> None:
     """Call ``report(position, code)`` for each (answer, reference) pair (see :func:`verify_pair`).
@@ -257,6 +370,7 @@ class AnswerChecker:
             raise ValueError(f"workers must be >= 0, got {workers}")
         self.timeout, self.workers, self.cache_size = timeout, workers, cache_size
         self._cache: OrderedDict[tuple[str, str], Verdict] = OrderedDict()
+        self._readings: OrderedDict[str, Reading] = OrderedDict()
         self._pool: DeadlinePool | None = None
         self._lock = threading.RLock()
 
@@ -290,6 +404,64 @@ class AnswerChecker:
                 if remember:
                     self._remember(answer, reference, verdict)
         return verdicts  # type: ignore[return-value]
+
+    def extract(self, texts: Sequence[Any], policy: str = DEFAULT_EXTRACTION,
+                groups: Sequence[Hashable] | None = None, group_timeout: float | None = None) -> list[Reading]:
+        """The answer each completion states under ``policy`` (see :mod:`rewardlab.answers.extraction`).
+
+        ``qwen`` and ``boxed`` are string rules, read here. ``math_verify`` runs math-verify's extraction in
+        the worker processes, each distinct text once (and remembered across calls), within ``timeout``
+        seconds per text and, with ``groups`` and ``group_timeout``, that many seconds per group in all. A
+        text that is not a string, or whose reading runs out of time, states no answer.
+        """
+        if policy not in EXTRACTION_POLICIES:
+            raise ValueError(f"unknown extraction policy {policy!r}; choose one of {', '.join(EXTRACTION_POLICIES)}")
+        if policy != "math_verify":
+            return [Reading(extract_by_rule(t, policy) if isinstance(t, str) else None) for t in texts]
+        with self._lock:
+            readings: list[Reading | None] = [None] * len(texts)
+            todo: dict[Hashable, dict[str, list[int]]] = {}
+            for i, text in enumerate(texts):
+                if not isinstance(text, str) or not text:
+                    readings[i] = Reading(None)
+                elif text in self._readings:
+                    self._readings.move_to_end(text)
+                    readings[i] = self._readings[text]
+                else:
+                    group = None if groups is None else groups[i]
+                    todo.setdefault(group, {}).setdefault(text, []).append(i)
+            for text, reading in self._read(todo, group_timeout):
+                for group_texts in todo.values():
+                    for i in group_texts.get(text, ()):
+                        readings[i] = reading
+        return readings  # type: ignore[return-value]
+
+    def _read(self, todo: Mapping[Hashable, Mapping[str, Sequence[int]]],
+              group_timeout: float | None) -> list[tuple[str, Reading]]:
+        """math-verify's reading of each text of ``todo``; readings not cut short are remembered."""
+        if not todo:
+            return []
+        by_group = {group: list(by_text) for group, by_text in todo.items()}
+        texts = [text for group_texts in by_group.values() for text in group_texts]
+        if self.workers == 0:
+            answers = self._run_inline(by_group, read_answer, group_timeout)
+        else:
+            size = _chunk_size(len(texts), self.workers)
+            tasks = [(("read", group), group_texts[i : i + size]) for group, group_texts in by_group.items()
+                     for i in range(0, len(group_texts), size)]
+            results = self._pool_for_use().run(tasks, key_budget=group_timeout)
+            answers = [answer for task_answers in results for answer in task_answers]
+        out = []
+        for text, answer in zip(texts, answers, strict=True):
+            if answer is TIMED_OUT or answer is SKIPPED:
+                out.append((text, Reading(None, timed_out=True)))
+                continue
+            reading = Reading(None if answer is None else Extraction(answer, "math_verify"))
+            self._readings[text] = reading
+            while len(self._readings) > self.cache_size:
+                self._readings.popitem(last=False)
+            out.append((text, reading))
+        return out
 
     def equivalence(self, group_timeout: float | None = None) -> Equivalence:
         """math-verify's equivalence for :func:`~rewardlab.answers.vote.vote_groups`, deciding pairs by this checker.
@@ -326,10 +498,10 @@ class AnswerChecker:
         scheduled = {group: _schedule(by_reference) for group, by_reference in todo.items()}
         pairs = [pair for group_pairs in scheduled.values() for pair in group_pairs]
         if self.workers == 0:
-            codes = self._verify_inline(scheduled, group_timeout)
+            codes = self._run_inline(scheduled, verify_pair, group_timeout)
         else:
             size = _chunk_size(len(pairs), self.workers)
-            tasks = [(group, group_pairs[i : i + size]) for group, group_pairs in scheduled.items()
+            tasks = [(("verify", group), group_pairs[i : i + size]) for group, group_pairs in scheduled.items()
                      for i in range(0, len(group_pairs), size)]
             results = self._pool_for_use().run(tasks, key_budget=group_timeout)
             codes = [code for task_codes in results for code in task_codes]
@@ -341,26 +513,30 @@ class AnswerChecker:
                 out[pair] = (Verdict(None if code == BAD_REFERENCE else code == CORRECT), True)
         return out
 
-    def _verify_inline(self, scheduled: Mapping[Hashable, list[tuple[str | None, str]]],
-                       group_timeout: float | None) -> list[Any]:
+    def _run_inline(self, by_group: Mapping[Hashable, Sequence[Any]], work: Callable[..., Any],
+                    group_timeout: float | None) -> list[Any]:
+        """``work(*item, timeout)`` per item in this process, group by group; items past a group's budget are skipped.
+
+        math-verify's own time limits need the main thread: off it, nothing bounds an item's time.
+        """
         in_main = threading.current_thread() is threading.main_thread()
         timeout = self.timeout if in_main else None
-        codes: list[Any] = []
-        for group_pairs in scheduled.values():
+        out: list[Any] = []
+        for items in by_group.values():
             started = time.monotonic()
-            for answer, reference in group_pairs:
+            for item in items:
                 if group_timeout is not None and time.monotonic() - started >= group_timeout:
-                    codes.append(SKIPPED)
+                    out.append(SKIPPED)
                 else:
-                    codes.append(verify_pair(answer, reference, timeout))
-        return codes
+                    out.append(work(*(item if isinstance(item, tuple) else (item,)), timeout))
+        return out
 
     def _pool_for_use(self) -> DeadlinePool:
         if self._pool is None:
             import math_verify  # noqa: F401  (imported before forking so workers start warm)
 
             # math-verify's own limits get half each for parse and verify; the pool enforces the whole.
-            work = functools.partial(verify_pairs, timeout=self.timeout / 2)
+            work = functools.partial(run_task, timeout=self.timeout / 2)
             self._pool = DeadlinePool(work, n_workers=self.workers, deadline=self.timeout, warm=warm_parser)
         return self._pool
 

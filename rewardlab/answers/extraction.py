@@ -1,11 +1,21 @@
 """Find the final answer in a completion (a reference's answer is read by :mod:`rewardlab.answers.reference`).
 
-Pure string functions, linear in the text and safe on any input (empty, megabytes, unbalanced
-braces, NUL bytes): they never raise. Shared by every reward and every evaluator, so that the
-reward a model is trained on and the accuracy it is judged by read answers the same way.
+Three extraction policies, one setting (``extraction``) shared by every reward that checks answers:
 
-The chain follows the Qwen2.5-Math parser used by Spurious Rewards (Shao et al. 2025):
-last brace-matched ``\\boxed{}`` first, then "the answer is ...", then the last number.
+- ``math_verify`` (the default): the answer is what math-verify extracts from the whole completion, as
+  lighteval and open-r1 read MATH-500: a box first, then "final answer is" phrases and "answer: X" as
+  math-verify ranks them, then the last display or inline math or plain expression. Before that,
+  :func:`answer_region` removes invisible marks, keeps the last ``<answer>`` tag's content where there is
+  one, and drops structured tails (a ``<confidence>`` value, a trailing "Confidence: 0.9" or step count, a
+  dated sign-off), which never pass for answers. math-verify's part runs in the checker's worker
+  processes (:func:`rewardlab.answers.checker.read_answer`), bounded in time.
+- ``qwen``: the Qwen2.5-Math chain used by Spurious Rewards (Shao et al. 2025), byte for byte:
+  last brace-matched ``\\boxed{}`` first, then "the answer is ...", then the last number
+  (:func:`extract_answer`).
+- ``boxed``: only the last ``\\boxed{}``; nothing else counts (the strict format graders use).
+
+The functions here are pure string functions, linear in the text and safe on any input (empty,
+megabytes, unbalanced braces, NUL bytes): they never raise.
 """
 
 from __future__ import annotations
@@ -14,7 +24,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Method = Literal["boxed", "answer_is", "last_number"]
+Method = Literal["boxed", "answer_is", "last_number", "math_verify"]
+ExtractionPolicy = Literal["math_verify", "qwen", "boxed"]
+EXTRACTION_POLICIES: tuple[str, ...] = ("math_verify", "qwen", "boxed")
+DEFAULT_EXTRACTION = "math_verify"
 
 # The largest answer we hand to the verifier; longer "answers" are not answers.
 MAX_ANSWER_CHARS = 512
@@ -69,6 +82,16 @@ def last_boxed(text: str) -> str | None:
     return token.group(0).strip() if token else None
 
 
+def boxed_contents(text: str) -> list[str]:
+    """The stripped contents of every closed ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, in order."""
+    contents: list[str] = []
+    for found in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
+        content = _match_braces(text, found.end() - 1)
+        if content is not None:
+            contents.append(content.strip())
+    return contents
+
+
 def has_boxed_answer(text: str) -> bool:
     """True iff the last ``\\boxed{}`` exists, closes, and is not empty (the Spurious Rewards format check)."""
     return bool(last_boxed(text))
@@ -109,3 +132,59 @@ def extract_answer(text: str, *, fallback: bool = True) -> Extraction | None:
     if numbers:
         return Extraction(numbers[-1].replace(",", ""), "last_number")
     return None
+
+
+# Zero-width characters, bidirectional marks and embeddings, the word joiner family, BOM, soft hyphen.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONFIDENCE_TAG = re.compile(r"<confidence>.*?(?:</confidence>|$)", re.IGNORECASE | re.DOTALL)
+# Trailing lines that state something other than the answer: a confidence, a step count, a dated sign-off.
+_STRUCTURED_TAIL = re.compile(
+    r"(?:\n[ \t]*(?:"
+    r"(?:\*\*)?(?:confidence|certainty|probability(?: of being correct)?|steps?(?: taken| count| used)?"
+    r"|number of steps|total steps)(?:\*\*)?[ \t]*[:=][^\n]*"
+    r"|[-\u2014\u2013]{1,3}[ \t]*[^\n]*\b(?:1[89]|20)\d\d\b[^\n]*"
+    r")[ \t]*)+\s*$",
+    re.IGNORECASE)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without zero-width characters, bidirectional marks, BOMs and soft hyphens."""
+    return _INVISIBLE.sub("", text)
+
+
+def last_tag(text: str, tag: str) -> str | None:
+    """Stripped content of the last complete ``<tag>...</tag>`` of ``text``; ``None`` when there is none.
+
+    The last closing tag counts, with the nearest opening tag before it. Linear in the text.
+    """
+    if not isinstance(text, str):
+        return None
+    close = text.rfind(f"</{tag}>")
+    if close < 0:
+        return None
+    opening = f"<{tag}>"
+    start = text.rfind(opening, 0, close)
+    return None if start < 0 else text[start + len(opening) : close].strip()
+
+
+def answer_region(text: str) -> str:
+    """The part of a completion the ``math_verify`` policy reads its answer from.
+
+    Invisible marks are removed; where an ``<answer>`` tag is written, only the last one's content is
+    read (RLCR's format); otherwise ``<confidence>`` tags and trailing lines stating a confidence, a
+    step count or a dated sign-off are dropped, so that their numbers never pass for the answer.
+    """
+    text = strip_invisible(text)
+    tagged = last_tag(text, "answer")
+    if tagged is not None:
+        return tagged
+    return _STRUCTURED_TAIL.sub("", _CONFIDENCE_TAG.sub(" ", text))
+
+
+def extract_by_rule(text: str, policy: str) -> Extraction | None:
+    """The answer under a string-rule policy: ``qwen`` (:func:`extract_answer`) or ``boxed`` (last box only)."""
+    if policy == "qwen":
+        return extract_answer(text)
+    if policy == "boxed":
+        return extract_answer(strip_invisible(text), fallback=False) if isinstance(text, str) else None
+    raise ValueError(f"extract_by_rule reads 'qwen' or 'boxed', not {policy!r}")

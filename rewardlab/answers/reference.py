@@ -18,11 +18,14 @@ import math
 import re
 from typing import Any
 
-from rewardlab.answers.extraction import BOX_MARKERS, last_boxed
+from rewardlab.answers.extraction import BOX_MARKERS, boxed_contents, strip_invisible
 
 _GSM8K_MARKER = "####"
 _GSM8K = re.compile(r"####\s*(.*?)\s*$", re.DOTALL)
 _INTEGRAL_FLOAT = re.compile(r"([+-]?\d+)\.0+")
+# A number with a decimal comma (``1,22``: one or two digits after it) and one with thousands separators.
+_DECIMAL_COMMA = re.compile(r"([+-]?\d+),(\d{1,2})")
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
 # A LaTeX command with its flat braced arguments: the words inside them are LaTeX's, not prose.
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\s*\{[^{}]*\})*")
 _WORD = re.compile(r"[A-Za-z]{3,}")
@@ -31,16 +34,28 @@ PROSE_WORDS = 2
 
 
 def marked_answer(text: str) -> str | None:
-    """The answer a worked solution marks: GSM8K's ``#### N`` (commas dropped) or its last ``\\boxed{}``.
+    """The answer a worked solution marks: GSM8K's ``#### N`` (commas dropped) or its ``\\boxed{}`` parts.
 
-    ``None`` when the text marks no answer, or marks an empty one.
+    Several boxed parts are one answer of several parts, joined by ``, `` (``\\boxed{1}`` and ``\\boxed{2}``
+    give ``1, 2``, as math-verify reads them). ``None`` when the text marks no answer, or marks an empty one.
     """
     if _GSM8K_MARKER in text:
         found = _GSM8K.search(text)
         return (found.group(1).replace(",", "").strip() or None) if found else None
     if any(marker in text for marker in BOX_MARKERS):
-        return last_boxed(text) or None
+        return ", ".join(part for part in boxed_contents(text) if part) or None
     return None
+
+
+def _plain_number(answer: str) -> str:
+    """A number written with a decimal comma or thousands separators, as math-verify reads plain numbers.
+
+    ``1,22`` is 1.22 and ``58,500`` is 58500; ``1,-2`` and ``1, 22`` (two answers) are left as they are.
+    """
+    if _THOUSANDS.fullmatch(answer):
+        return answer.replace(",", "")
+    decimal = _DECIMAL_COMMA.fullmatch(answer)
+    return f"{decimal.group(1)}.{decimal.group(2)}" if decimal else answer
 
 
 def is_prose(text: str) -> bool:
@@ -54,7 +69,9 @@ def reference_answer(value: Any) -> str | None:
     - ``None``, NaN and infinities: ``None``; integers: their digits; integral floats and numeric strings
       lose the ``.0`` (``142.0`` and ``"142.0"`` become ``"142"``);
     - a list or tuple of answers: each normalised, joined with ``", "``;
-    - text: GSM8K's ``#### N`` or the last ``\\boxed{}`` when it marks one, else the stripped text itself.
+    - text (invisible marks removed): GSM8K's ``#### N`` or its ``\\boxed{}`` parts when it marks them (a worked
+      solution with one box gives that box), else the stripped text itself; a number with a decimal comma
+      (``1,22``) or thousands separators (``58,500``) reads as math-verify reads plain numbers.
 
     >>> reference_answer("Janet sells 16 - 3 - 4 = 9 eggs. #### 1,234"), reference_answer("Answer is forty two.")
     ('1234', None)
@@ -70,10 +87,11 @@ def reference_answer(value: Any) -> str | None:
     if isinstance(value, (list, tuple)):
         parts = [text for text in (reference_answer(v) for v in value) if text]
         return ", ".join(parts) or None
-    text = str(value).strip()
+    text = strip_invisible(str(value)).strip()
     marked = any(marker in text for marker in (_GSM8K_MARKER, *BOX_MARKERS))
     answer = marked_answer(text) if marked else text
     if not answer or is_prose(answer):
         return None
+    answer = _plain_number(answer)
     integral = _INTEGRAL_FLOAT.fullmatch(answer)
     return integral.group(1) if integral else answer

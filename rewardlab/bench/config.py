@@ -18,10 +18,12 @@ from typing import Any
 import yaml
 
 from rewardlab.advantages import build_advantage
+from rewardlab.answers.extraction import DEFAULT_EXTRACTION
 from rewardlab.catalogue import build_reward, default_registry
 from rewardlab.configurable import config_field, encode_fields, key_fields
 from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
 from rewardlab.registry import ConfigError, build_dataclass, suggest
+from rewardlab.rewards.verified import check_extraction, with_extraction
 from rewardlab.training.config import SUPPLIED_DATA, ClippingConfig, DataConfig, HeldOutConfig, ModelConfig, TrainConfig
 
 # Pretrained models a grid can name beside the organisms (loaded without the hub; see rewardlab.models).
@@ -102,6 +104,12 @@ class OrganismVariant:
 # Settings added after cells were first keyed (left out of a key at their default, so old cells resume).
 _EVAL_LATER_DEFAULTS = {"temperature": 1.0, "pass_at": []}
 _REWARD_LATER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {"self_consistency": {"group_timeout": 10.0}}
+# ... and fields added later to every reward that has them (the grid's own extraction is keyed apart).
+_ANY_REWARD_LATER_DEFAULTS: Mapping[str, Any] = {"extraction": DEFAULT_EXTRACTION}
+# Rewards whose ``fallback: true`` (their default) the default ``extraction`` replaced: their keys keep it, so cells
+# keyed before stay theirs (the organisms state their answers in boxes, which both read alike; tested).
+_FORMER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    name: {"fallback": True} for name in ("binary", "incorrect", "self_consistency", "ternary")}
 
 
 def _eval_key(evaluation: EvalSettings) -> dict[str, Any]:
@@ -121,8 +129,9 @@ def _reward_key(spec: Any) -> Any:
         return [_reward_key(item) for item in spec]
     if not isinstance(spec, dict):
         return spec
-    later = _REWARD_LATER_DEFAULTS.get(spec.get("type"), {})
-    return {k: _reward_key(v) for k, v in spec.items() if k not in later or later[k] != v}
+    later = {**_ANY_REWARD_LATER_DEFAULTS, **_REWARD_LATER_DEFAULTS.get(spec.get("type"), {})}
+    former = _FORMER_DEFAULTS.get(spec.get("type"), {}) if spec.get("extraction") == DEFAULT_EXTRACTION else {}
+    return {**former, **{k: _reward_key(v) for k, v in spec.items() if k not in later or later[k] != v}}
 
 
 @dataclass(frozen=True)
@@ -173,8 +182,13 @@ class BenchConfig:
         default_factory=CellTraining, help="the GRPO run of each cell: {trl: {...}, clipping: {...}}, as in a "
         "training config")
     eval: EvalSettings = config_field(default_factory=EvalSettings, help="held-out measurement")
+    extraction: str | None = config_field(
+        None, help="how every answer-checking reward, the gold and the measurement read answers: math_verify, qwen "
+                   "or boxed (null: math_verify, the default); part of a cell id when not the default")
 
     def __post_init__(self) -> None:
+        if self.extraction is not None:
+            check_extraction(self.extraction)
         variants = [v.name for v in self.organism_variants]
         if len(set(variants)) < len(variants):
             raise ConfigError(f"organism variants need distinct names, got {', '.join(variants)}")
@@ -234,14 +248,24 @@ class BenchConfig:
                                        "organism_key": self.subject_key(organism),
                                        "rl": _rl_key(self.train.trl_values(), self.train.clipping),
                                        "unanswerable_share": self.unanswerable_share,
-                                       "eval": _eval_key(self.eval)}
+                                       "eval": _eval_key(self.eval), **self._extraction_key()}
                             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]
                             cells.append({**cell, "id": f"{organism}-{named.name}-{advantage}-"
                                                         f"{'clip' if clip else 'noclip'}-s{seed}-{digest}"})
         return cells
 
+    def _extraction_key(self) -> dict[str, str]:
+        """The extraction policy in a cell's key, only where it is not the default (cells keyed before it stay)."""
+        return {} if self.policy == DEFAULT_EXTRACTION else {"extraction": self.policy}
+
+    @property
+    def policy(self) -> str:
+        """The extraction policy the grid's answer checkers read by."""
+        return self.extraction or DEFAULT_EXTRACTION
+
     def reward(self, name: str) -> Any:
-        return next(r.reward for r in self.rewards if r.name == name)
+        """The named reward, its answer checkers reading by the grid's extraction policy."""
+        return with_extraction(next(r.reward for r in self.rewards if r.name == name), self.extraction)
 
     def trl_value(self, name: str) -> Any:
         """A field of the cells' ``trl:`` section (e.g. ``temperature``, ``max_completion_length``)."""
@@ -259,7 +283,8 @@ class BenchConfig:
             data=DataConfig(name=SUPPLIED_DATA),
             heldout=HeldOutConfig(every=self.eval.every, n=self.eval.n, k=self.eval.k,
                                   max_new_tokens=trl["max_completion_length"], temperature=self.eval.temperature),
-            reward=self.reward(cell["reward"]), gold={"type": "binary", "workers": 1}, advantage=cell["advantage"],
+            reward=self.reward(cell["reward"]), gold={"type": "binary", "workers": 1, "extraction": self.policy},
+            advantage=cell["advantage"],
             clipping=ClippingConfig(**{**self.train.clipping, "enabled": cell["clipping"]}), trl=trl,
             save_final=False)
 

@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from rewardlab.answers.extraction import DEFAULT_EXTRACTION
 from rewardlab.bench.config import BenchConfig
 from rewardlab.bench.progress import GridProgress
 from rewardlab.metrics.elicitation import best_style_accuracy, projected_accuracy
@@ -50,7 +51,7 @@ def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwarg
     return measure(model, tokenizer, n=config.eval.n, temperature=config.eval.temperature,
                    unanswerable_share=config.unanswerable_share,
                    max_new_tokens=config.trl_value("max_completion_length"), chat=config.is_pretrained(name),
-                   max_operand=config.max_operand(name), **kwargs)
+                   max_operand=config.max_operand(name), extraction=config.policy, **kwargs)
 
 
 # Bumped when measure() gains figures, so a baseline kept in an out folder is measured again.
@@ -62,8 +63,9 @@ def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, o
     """The organism measured before any RL (computed once per organism and kept in the out folder)."""
     temperature = "" if config.eval.temperature == 1.0 else f"-t{config.eval.temperature}"
     ladder = "".join(f"-p{k}" for k in config.eval.pass_at)
+    policy = "" if config.policy == DEFAULT_EXTRACTION else f"-{config.policy}"
     stem = (f"{name}-{config.subject_key(name)}-n{config.eval.n}-k{config.eval.k}-u{config.unanswerable_share}"
-            f"{temperature}{ladder}-m{MEASURE_VERSION}")
+            f"{temperature}{ladder}{policy}-m{MEASURE_VERSION}")
     path = out_dir / "organisms" / f"{stem}.json"
     if path.is_file():
         return json.loads(path.read_text())
@@ -99,17 +101,16 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
                                         unanswerable_share=config.unanswerable_share, chat=chat)
     if not _reads_incorrect_labels(reward):
         return Dataset.from_dict({"prompt": prompts, "answer": answers})
-    from rewardlab.answers.extraction import extract_answer
     from rewardlab.models.rng import own_rng
-    from rewardlab.rewards import incorrect_labels
+    from rewardlab.rewards import IncorrectLabel, incorrect_labels
     from rewardlab.training.heldout import generate
 
     samples = 8
     with own_rng(model.device, 1000 + cell["seed"]):  # the cell's labels, whatever the worker ran before
         texts = generate(model, tokenizer, prompts, max_new_tokens=config.trl_value("max_completion_length"),
                          samples=samples, temperature=1.0)
-    found = [extract_answer(t) for t in texts]
-    per_prompt = [[f.answer if f else None for f in found[i * samples:(i + 1) * samples]] for i in range(len(prompts))]
+    found = next(r for r in walk(reward) if isinstance(r, IncorrectLabel)).answers(texts)  # by the grid's policy
+    per_prompt = [found[i * samples:(i + 1) * samples] for i in range(len(prompts))]
     wrong = incorrect_labels(per_prompt, answers)
     keep = [i for i, label in enumerate(wrong) if label is not None]
     if not keep:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from rewardlab.rewards.correctness import BinaryCorrectness
     from rewardlab.types import RolloutBatch
 
+from rewardlab.answers.extraction import EXTRACTION_POLICIES
+
 # Columns a sampled file records on every line; shown when every sample shares one value.
 SETTINGS_COLUMNS = ("model", "backend", "temperature", "top_p", "max_new_tokens", "seed")
 
@@ -49,6 +51,10 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                              "threshold: 0.5}' (shows it where the score is > threshold), an import path "
                              "'package.module:Class' or a YAML file; repeat (default: code, boxed, abstain, long)")
     parser.add_argument("--no-behaviours", action="store_true", help="report no behaviour-conditional accuracy")
+    parser.add_argument("--extraction", choices=EXTRACTION_POLICIES, default=None,
+                        help="how the gold, every answer-checking -r reward and the abstain behaviour read a "
+                             "completion's answer: math_verify (default: math-verify's extraction of the whole "
+                             "completion), qwen (Spurious Rewards' chain) or boxed (the last \\boxed{} only)")
     parser.add_argument("--elicit-to", type=float, default=1.0, metavar="P",
                         help="the behaviour share at which each ceiling is projected (default 1: every sample)")
     parser.add_argument("--json", action="store_true", help="print only JSON on standard output")
@@ -133,18 +139,20 @@ def _settings(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 @contextmanager
-def built_rewards(specs: Sequence[str]) -> Iterator[tuple[BinaryCorrectness, list[tuple[str, Reward]]]]:
+def built_rewards(specs: Sequence[str], extraction: str | None = None,
+                  ) -> Iterator[tuple[BinaryCorrectness, list[tuple[str, Reward]]]]:
     """The gold ``binary`` reward and each ``-r`` reward by its spec, built once for every input and closed after
-    (one checker pool for all inputs, so its verdict cache serves B with what A verified)."""
-    from rewardlab.catalogue import build_reward
-    from rewardlab.cli.score import parse_spec
+    (one checker pool for all inputs, so its verdict cache serves B with what A verified); every answer checker
+    reads answers by ``extraction`` (``None``: the default policy)."""
+    from rewardlab.cli.score import build_graded
     from rewardlab.rewards.correctness import BinaryCorrectness
+    from rewardlab.rewards.verified import with_extraction
 
-    gold = BinaryCorrectness()
+    gold = with_extraction(BinaryCorrectness(), extraction)
     rewards: list[tuple[str, Reward]] = []
     try:
         for text in specs:
-            rewards.append((text, build_reward(parse_spec(text))))
+            rewards.append((text, build_graded(text, extraction)))
         yield gold, rewards
     finally:
         for _, reward in rewards:
@@ -158,11 +166,12 @@ def built_behaviours(args: argparse.Namespace) -> Iterator[list[Detector]]:
     ``--no-behaviours``), closed after."""
     from rewardlab.behaviours import DEFAULT_BEHAVIOURS, built_detectors
     from rewardlab.cli.score import parse_spec
+    from rewardlab.rewards.verified import with_extraction
 
     texts = () if args.no_behaviours else (args.behaviour or DEFAULT_BEHAVIOURS)
     specs = [parse_spec(text, "behaviour", "code or '{type: reward, reward: format}'") for text in texts]
     with built_detectors(specs) as detectors:
-        yield detectors
+        yield [with_extraction(d, args.extraction) for d in detectors]
 
 
 def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[str, Reward]],
@@ -174,7 +183,7 @@ def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[s
     from rewardlab.behaviours import detect_all
     from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
     from rewardlab.evaluation.report import Samples, abstention_applies, evaluate_samples, problem_keys
-    from rewardlab.rewards.abstention import AbstentionMatcher
+    from rewardlab.rewards.abstention import AbstentionMatcher, stated_answer_text
     from rewardlab.types import gold_correct
 
     rows = read_rollouts(path)
@@ -186,7 +195,8 @@ def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[s
     results = {text: gold_result if reward == gold else reward.score(batch) for text, reward in rewards}
     answers = gold_result.diagnostics["parsed_answer"]
     matcher = AbstentionMatcher()
-    abstained = tuple(matcher(a) for a in answers)
+    abstained = tuple(matcher(stated_answer_text(text, a, gold.extraction))
+                      for text, a in zip(batch.completions, answers, strict=True))
     answerable = batch.columns.get("answerable")
     samples = Samples(
         problems=problem_keys(batch.prompts, batch.columns.get("id")),
@@ -223,13 +233,15 @@ def _write_files(subject: Any, stem: str, out_dir: Path,
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate one input or compare two: the table (or ``--json``) on stdout, Markdown/CSV/PNG in ``--out``."""
+    from rewardlab.answers.grader import describe, grader_record
     from rewardlab.cli.eval_tables import comparison_json, print_table, report_json
     from rewardlab.evaluation.comparison import compare_reports
 
     model_mode = args.data is not None
     out_dir = Path(args.out) if args.out else (Path("evaluations") if model_mode else Path(args.inputs[0]).parent)
     # A misspelled -r or --behaviour fails before any sampling.
-    with built_rewards(args.reward) as (gold, rewards), built_behaviours(args) as detectors:
+    with built_rewards(args.reward, args.extraction) as (gold, rewards), built_behaviours(args) as detectors:
+        grader = grader_record(gold)
         paths = sample_models(args, out_dir) if model_mode else [Path(p) for p in args.inputs]
         sources = [f"{m} ({p})" if model_mode else None for m, p in zip(args.inputs, paths, strict=True)]
         evaluated = [evaluate_file(p, gold, rewards, s, detectors, elicit_to=args.elicit_to,
@@ -247,8 +259,9 @@ def run_eval(args: argparse.Namespace) -> int:
         stem, as_json = f"{paths[0].stem}-vs-{paths[1].stem}", comparison_json
     files = _write_files(subject, stem, out_dir, with_confidence)
     if args.json:
-        print(json.dumps({**as_json(subject), "files": files}, indent=2, ensure_ascii=False))
+        print(json.dumps({**as_json(subject), "grader": grader, "files": files}, indent=2, ensure_ascii=False))
     else:
+        print(describe(grader))
         print_table(subject)
         print(f"written: {', '.join(files.values())}", file=sys.stderr)
     return 0

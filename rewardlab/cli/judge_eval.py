@@ -10,9 +10,10 @@ from typing import Any
 
 from rich.table import Table
 
+from rewardlab.answers.grader import describe, grader_record
 from rewardlab.catalogue import RewardSpec, build_reward
 from rewardlab.cli.console import wide_console
-from rewardlab.cli.score import parse_spec
+from rewardlab.cli.score import build_graded, parse_spec
 from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
 from rewardlab.judge.backends import JudgeError, backend_registry
 from rewardlab.judge.evaluation import evaluate_judge
@@ -37,12 +38,13 @@ def _cell(value: Any) -> str:
 
 
 def run_judge_eval(rollouts: str, judge: str, *, gold: str = "binary", threshold: float = 0.5,
-                   as_json: bool = False) -> int:
+                   as_json: bool = False, extraction: str | None = None) -> int:
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"--threshold must lie in [0, 1], got {threshold}")
     batch = rollouts_to_batch(read_rollouts(rollouts))
     judge_reward = build_reward(judge_spec(judge))
-    gold_reward = build_reward(parse_spec(gold))
+    gold_reward = build_graded(gold, extraction)
+    grader = grader_record(gold_reward)
     try:
         row = evaluate_judge(judge_reward, batch, gold_reward, threshold)
     except JudgeError as exc:
@@ -53,9 +55,10 @@ def run_judge_eval(rollouts: str, judge: str, *, gold: str = "binary", threshold
         gold_reward.close()
     if as_json:
         clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        print(json.dumps({"rollouts": str(rollouts), "judge": judge, "gold": gold, **clean}, indent=2))
+        print(json.dumps({"rollouts": str(rollouts), "judge": judge, "gold": gold, "grader": grader, **clean},
+                         indent=2))
         return 0
-    table = Table(title=f"{rollouts}: judge vs {gold} (threshold {threshold:g})")
+    table = Table(title=f"{rollouts}: judge vs {gold} (threshold {threshold:g})\n{describe(grader)}")
     table.add_column("judge", overflow="fold")
     for column in _COLUMNS:
         table.add_column(column, justify="right")

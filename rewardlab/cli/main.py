@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rewardlab.answers.extraction import EXTRACTION_POLICIES
 from rewardlab.cli.console import PlainHelpFormatter
 from rewardlab.cli.eval import add_eval_arguments, check_eval_inputs
 from rewardlab.cli.sample import add_sampling_arguments
@@ -64,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
                             "or a YAML file; repeat for several")
     score.add_argument("--gold", default="binary", metavar="SPEC", help="the reward that defines correctness")
     score.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+    _extraction_argument(score)
+    score.add_argument("--explain", action="store_true",
+                       help="also show, per sample, each answer-checking reward's extracted answer, math-verify's "
+                            "parse of it and the verdict")
 
     train = command("train", "train a policy with GRPO as a YAML config describes")
     train.add_argument("config", help="YAML training config (see configs/)")
@@ -114,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     judge_eval.add_argument("--threshold", type=float, default=0.5,
                             help="judge scores at or above it count as 'correct' for accuracy")
     judge_eval.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+    _extraction_argument(judge_eval)
 
     clip_bands = command(
         "clip-bands", "where an organism's sampled tokens sit relative to PPO's clip",
@@ -159,6 +165,13 @@ def check_paths(args: argparse.Namespace) -> None:
                 raise FileNotFoundError(f"no such file or folder: {path} (the {name.replace('_', ' ')} argument)")
 
 
+def _extraction_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--extraction", choices=EXTRACTION_POLICIES, default=None,
+                        help="how every answer-checking reward and the gold read a completion's answer: math_verify "
+                             "(default: math-verify's extraction of the whole completion), qwen (Spurious Rewards' "
+                             "chain) or boxed (the last \\boxed{} only)")
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "list":
         from rewardlab.cli.listing import run_list
@@ -167,7 +180,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "score":
         from rewardlab.cli.score import run_score
 
-        return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json)
+        return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json, extraction=args.extraction,
+                         explain_samples=args.explain)
     if args.command == "train":
         from rewardlab.cli.train import run_train
 
@@ -190,7 +204,7 @@ def _run(args: argparse.Namespace) -> int:
         from rewardlab.cli.judge_eval import run_judge_eval
 
         return run_judge_eval(args.rollouts, args.judge, gold=args.gold, threshold=args.threshold,
-                              as_json=args.json)
+                              as_json=args.json, extraction=args.extraction)
     if args.command == "clip-bands":
         from rewardlab.cli.clip_bands import run_clip_bands
 

@@ -11,11 +11,13 @@ from typing import Any
 import yaml
 from rich.table import Table
 
+from rewardlab.answers.grader import describe, explain, grader_record
 from rewardlab.catalogue import RewardSpec, build_reward
 from rewardlab.cli.console import wide_console
 from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
 from rewardlab.evaluation.compare import compare_rewards
 from rewardlab.registry import ConfigError
+from rewardlab.rewards.verified import with_extraction
 
 _COLUMNS = ("reward", "n_signal", "mean", "agreement", "correlation", "precision", "recall",
             "pseudo_label_accuracy", "ece", "brier", "auroc")
@@ -42,12 +44,23 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_json: bool = False) -> int:
+def build_graded(spec: str, extraction: str | None) -> Any:
+    """A reward from its command-line spec, reading answers by the run's ``--extraction`` where it checks them."""
+    try:
+        return with_extraction(build_reward(parse_spec(spec)), extraction)
+    except ValueError as exc:
+        raise ConfigError(f"{spec}: {exc}") from exc
+
+
+def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_json: bool = False,
+              extraction: str | None = None, explain_samples: bool = False) -> int:
     batch = rollouts_to_batch(read_rollouts(rollouts))
-    rewards = [(text, build_reward(parse_spec(text))) for text in specs]
-    gold_reward = build_reward(parse_spec(gold))
+    rewards = [(text, build_graded(text, extraction)) for text in specs]
+    gold_reward = build_graded(gold, extraction)
+    grader = grader_record(gold_reward)
     try:
         rows = compare_rewards(batch, rewards, gold_reward)
+        explained = _explained(batch, rewards) if explain_samples else {}
     finally:
         for _, reward in rewards:
             reward.close()
@@ -55,13 +68,41 @@ def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_j
     if as_json:
         clean = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
                  for row in rows]
-        print(json.dumps({"rollouts": str(rollouts), "n": len(batch), "gold": gold, "rows": clean}, indent=2))
+        out = {"rollouts": str(rollouts), "n": len(batch), "gold": gold, "grader": grader, "rows": clean}
+        if explained:
+            out["explain"] = {name: [vars(row) for row in samples] for name, samples in explained.items()}
+        print(json.dumps(out, indent=2))
         return 0
-    table = Table(title=f"{rollouts}: {len(batch)} rollouts, gold = {gold}")
+    table = Table(title=f"{rollouts}: {len(batch)} rollouts, gold = {gold}\n{describe(grader)}")
     columns = [c for c in _COLUMNS if any(c in row for row in rows)]
     for column in columns:
         table.add_column(column, justify="left" if column == "reward" else "right", overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(c, math.nan)) for c in columns))
     wide_console().print(table)
+    for name, samples in explained.items():
+        wide_console().print(_explain_table(name, samples))
     return 0
+
+
+def _explained(batch: Any, rewards: Sequence[tuple[str, Any]]) -> dict[str, list[Any]]:
+    """Per answer-checking reward, each sample's extracted answer, its parse and the verdict (``--explain``)."""
+    out = {}
+    for name, reward in rewards:
+        if grader_record(reward) is None:
+            continue
+        diagnostics = reward.score(batch).diagnostics
+        if "parsed_answer" in diagnostics and "correct" in diagnostics:
+            out[name] = explain(reward, batch.completions, batch.column(reward.answer_column), diagnostics)
+    return out
+
+
+def _explain_table(name: str, samples: Sequence[Any]) -> Table:
+    table = Table(title=f"{name}: what the grader read, sample by sample")
+    for column in ("#", "completion (end)", "label", "extracted", "parsed", "verdict"):
+        table.add_column(column, overflow="fold")
+    for i, row in enumerate(samples):
+        verdict = "no signal" if row.verdict is None else ("right" if row.verdict else "wrong")
+        table.add_row(str(i), row.completion[-60:].replace("\n", " "), str(row.label), str(row.answer),
+                      str(row.parsed), verdict)
+    return table

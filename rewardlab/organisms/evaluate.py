@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rewardlab.answers.extraction import DEFAULT_EXTRACTION
 from rewardlab.metrics.behaviour import has_code_reasoning
 from rewardlab.models.rng import own_rng
 from rewardlab.organisms.corpus import Problem, sample_problem
@@ -56,11 +57,11 @@ def _rate(values: Sequence[bool]) -> float:
     return sum(values) / len(values) if values else math.nan
 
 
-def _judge(texts: Sequence[str], problems: Sequence[Problem]) -> RewardResult:
+def _judge(texts: Sequence[str], problems: Sequence[Problem], extraction: str = DEFAULT_EXTRACTION) -> RewardResult:
     """The ternary reward's verdicts: ``correct`` and ``abstained`` per completion (unknown read as no)."""
     from rewardlab.rewards import TernaryReward
 
-    judged = TernaryReward(workers=0).score(RolloutBatch(
+    judged = TernaryReward(workers=0, extraction=extraction).score(RolloutBatch(
         prompts=("",) * len(texts), completions=tuple(texts), answers=tuple(p.label for p in problems)))
     return RewardResult(scores=judged.scores, diagnostics={
         "correct": tuple(bool(c) for c in judged.diagnostics["correct"]),
@@ -73,12 +74,12 @@ def _select(result: RewardResult, positions: Sequence[int]) -> RewardResult:
 
 
 def _greedy(model: Any, tokenizer: Any, problems: Sequence[Problem], max_new_tokens: int,
-            chat: bool) -> dict[str, float]:
+            chat: bool, extraction: str = DEFAULT_EXTRACTION) -> dict[str, float]:
     from rewardlab.training.heldout import generate
 
     texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                      temperature=0.0)
-    return {"greedy_accuracy": _rate(_judge(texts, problems).diagnostics["correct"]),
+    return {"greedy_accuracy": _rate(_judge(texts, problems, extraction).diagnostics["correct"]),
             "greedy_trace_rate": _rate([has_code_reasoning(t) for t in texts])}
 
 
@@ -90,7 +91,7 @@ def _ks(samples: int, pass_ks: Sequence[int]) -> tuple[int, ...]:
 def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperature: float = 1.0,
             seed: int = 12345, unanswerable_share: float = 0.0, max_new_tokens: int = 80,
             reliability: str | Path | None = None, chat: bool = False, max_operand: int = 9,
-            pass_ks: Sequence[int] = (), label: str = "") -> dict[str, float]:
+            pass_ks: Sequence[int] = (), label: str = "", extraction: str = DEFAULT_EXTRACTION) -> dict[str, float]:
     """The organism's figures on ``n`` held-out problems, ``samples`` completions each.
 
     Keys: ``accuracy``, ``trace_rate``, ``trace_accuracy``, ``direct_accuracy`` (answerable problems),
@@ -105,7 +106,8 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     ``chat`` poses the problems as user messages (for a pretrained chat model). ``max_operand`` is the
     largest operand of the held-out problems (the organism's own). ``pass_ks`` adds ``pass@k`` for each
     listed ``k`` below ``samples`` (unbiased estimator over the same samples), for pass@k curves. ``label``
-    (e.g. the organism and the cell) heads the reliability diagram's title.
+    (e.g. the organism and the cell) heads the reliability diagram's title. ``extraction`` is the policy
+    answers are read by (:mod:`rewardlab.answers.extraction`).
     """
     from rewardlab.evaluation import (
         AccuracyEvaluator,
@@ -122,7 +124,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
         texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                          samples=samples, temperature=temperature)
     per_sample = [p for p in problems for _ in range(samples)]
-    judged = _judge(texts, per_sample)  # the ternary reward is proxy (abstained) and gold (correct) at once
+    judged = _judge(texts, per_sample, extraction)  # the ternary reward is proxy (abstained) and gold (correct) at once
     answerable = [i for i, p in enumerate(per_sample) if p.answerable]
     answered = _select(judged, answerable)
     confidence = [parse_confidence(last_tag(texts[i], "confidence")) for i in answerable]
@@ -149,7 +151,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     unanswerable = [i for i, p in enumerate(per_sample) if not p.answerable]
     if unanswerable:
         result["unanswerable_abstention"] = _rate([judged.diagnostics["abstained"][i] for i in unanswerable])
-    result.update(_greedy(model, tokenizer, [p for p in problems if p.answerable], max_new_tokens, chat))
+    result.update(_greedy(model, tokenizer, [p for p in problems if p.answerable], max_new_tokens, chat, extraction))
     for k in _ks(samples, pass_ks):
         result[f"pass@{k}"] = figures.get(f"pass@{k}", math.nan)
     stated = [q for q in confidence if q is not None]

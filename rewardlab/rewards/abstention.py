@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from rewardlab.answers.extraction import extract_by_rule, strip_invisible
 from rewardlab.rewards.base import config_field
-from rewardlab.rewards.verified import VerifiedReward, safe_extract
+from rewardlab.rewards.verified import VerifiedReward
 from rewardlab.types import RewardResult, RolloutBatch, Score
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'", "\u00b4": "'"})
@@ -69,17 +70,30 @@ class AbstentionMatcher:
         return text in self._whole or any(p in padded for p in self._padded)
 
 
+def stated_answer_text(text: object, answer: str | None, policy: str) -> str | None:
+    """The final answer as text, for abstention matching: the policy's answer, else the answer the string rules read.
+
+    math-verify reads mathematics: "The answer is: I don't know." states no mathematical answer, yet it
+    abstains. Where the ``math_verify`` policy reads nothing, the box or "the answer is" phrase (the ``qwen``
+    chain) is matched instead; ``boxed`` reads only the box, and ``qwen`` is its own chain.
+    """
+    if answer is not None or policy != "math_verify" or not isinstance(text, str):
+        return answer
+    found = extract_by_rule(strip_invisible(text), "qwen")
+    return found.answer if found else None
+
+
 @dataclass(frozen=True)
 class TernaryReward(VerifiedReward):
     """Ternary truthfulness reward: r = +1 correct, ``abstain_value`` when abstaining, −1 wrong or no answer.
 
     TruthRL (Wei et al. 2025, §3.2): r ∈ {+1, 0, −1}; the paper ablates the abstention reward
     ∈ {−0.5, 0, +0.5} (truthfulness 30.8 / 37.2 / 34.7 on CRAG, Table 5), 0 being best. The final
-    answer is the usual extraction (last ``\\boxed{}``; with ``fallback``, "the answer is X", then the
-    last number). It abstains when :class:`AbstentionMatcher` says so, checked before correctness as in
-    the paper: it contains an ``abstain_phrases`` entry as whole words, or is an ``abstain_answers``
-    entry, after normalisation (lower case, no punctuation or articles, ’ read as '). Otherwise it
-    is checked with math-verify against the label column (TruthRL's LLM judge is out of scope). A
+    answer is read by the ``extraction`` policy (as ``binary`` reads it; for abstention, where math-verify
+    reads nothing, by :func:`stated_answer_text`). It abstains when :class:`AbstentionMatcher` says so,
+    checked before correctness as in the paper: it contains an ``abstain_phrases`` entry as whole words,
+    or is an ``abstain_answers`` entry, after normalisation (lower case, no punctuation or articles, ’ read
+    as '). Otherwise it is checked with math-verify against the label column (TruthRL's LLM judge is out of scope). A
     sample whose label is missing or unparseable scores ``None``.
 
     Diagnostics: ``abstained``, ``correct`` (``False`` when abstaining), ``parsed_answer``; the
@@ -92,7 +106,6 @@ class TernaryReward(VerifiedReward):
 
     type_name: ClassVar[str] = "ternary"
 
-    fallback: bool = config_field(True, help="when nothing is boxed, read 'the answer is X', then the last number")
     abstain_value: float = config_field(0.0, help="reward for abstaining (TruthRL ablates -0.5, 0, +0.5)")
     abstain_phrases: tuple[str, ...] = config_field(
         DEFAULT_ABSTAIN_PHRASES, help="phrases that abstain wherever they occur in the answer as whole words")
@@ -108,10 +121,10 @@ class TernaryReward(VerifiedReward):
             raise ValueError(f"abstention phrases {empty!r} have no words once normalised; remove them")
 
     def score(self, batch: RolloutBatch) -> RewardResult:
-        found = [safe_extract(c, self.fallback) for c in batch.completions]
-        answers = [e.answer if e else None for e in found]
+        answers = self.answers(batch.completions)
         matcher = AbstentionMatcher(self.abstain_phrases, self.abstain_answers)
-        abstained = [matcher(a) for a in answers]
+        abstained = [matcher(stated_answer_text(text, a, self.extraction))
+                     for text, a in zip(batch.completions, answers, strict=True)]
         # An abstaining sample is not verified; checking None still tells whether its label parses.
         verdicts = self.verify([None if ab else a for a, ab in zip(answers, abstained, strict=True)],
                                self.references(batch))

@@ -8,12 +8,13 @@ stated with its true probability of being correct.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from rewardlab.answers.extraction import MAX_ANSWER_CHARS, last_boxed
+from rewardlab.answers.extraction import MAX_ANSWER_CHARS, last_boxed, last_tag
 from rewardlab.rewards.base import config_field
-from rewardlab.rewards.verified import VerifiedReward, safe_extract
+from rewardlab.rewards.verified import VerifiedReward
 from rewardlab.types import RewardResult, RolloutBatch, Score
 
 # A confidence is a plain decimal ("0.8", "1", ".25", "1e-1"); no sign beyond a leading one, no words.
@@ -24,21 +25,6 @@ _PERCENT = re.compile(r"(" + _DECIMAL + r")\s*%", re.ASCII)
 _MAX_CONFIDENCE_CHARS = 64
 # The default penalty of a format failure under each weighting (see BrierReward).
 _FORMAT_FAILURE = {"paper": -1.0, "code": 0.0}
-
-
-def last_tag(text: str, tag: str) -> str | None:
-    """Stripped content of the last complete ``<tag>...</tag>`` of ``text``; ``None`` when there is none.
-
-    The last closing tag counts, with the nearest opening tag before it. Linear in the text.
-    """
-    if not isinstance(text, str):
-        return None
-    close = text.rfind(f"</{tag}>")
-    if close < 0:
-        return None
-    opening = f"<{tag}>"
-    start = text.rfind(opening, 0, close)
-    return None if start < 0 else text[start + len(opening) : close].strip()
 
 
 def parse_confidence(text: str | None, accept_percent: bool = False) -> float | None:
@@ -101,7 +87,7 @@ class BrierReward(VerifiedReward):
 
     answer_tag: str = config_field("answer", help="tag holding the final answer: <answer>...</answer>")
     confidence_tag: str = config_field("confidence", help="tag holding the confidence in [0, 1]")
-    fallback: bool = config_field(False, help="without an answer tag, read the answer by the usual extraction")
+    fallback: bool = config_field(False, help="without an answer tag, read the answer by the extraction policy")
     accept_percent: bool = config_field(False, help="read a confidence of '80%' as 0.8 instead of a format failure")
     weighting: Literal["paper", "code"] = config_field(
         "paper", help="'paper': c - (q - c)^2; 'code': 0.5 format + 0.5 c + 0.5 (1 - (c - q)^2)")
@@ -119,18 +105,26 @@ class BrierReward(VerifiedReward):
         if self.weighting not in _FORMAT_FAILURE:
             raise ValueError(f"weighting must be one of {sorted(_FORMAT_FAILURE)}, got {self.weighting!r}")
 
-    def answer_of(self, text: str) -> str | None:
-        """The stated answer: the last answer tag's content (its last box if boxed), else the fallback."""
+    def tagged_answer(self, text: str) -> str | None:
+        """The answer the last answer tag states (its last box if boxed); ``None`` without a tag or an answer in it."""
         content = last_tag(text, self.answer_tag)
         if content is None:
-            found = safe_extract(text, True) if self.fallback else None
-            return found.answer if found else None
+            return None
         if "\\boxed" in content or "\\fbox" in content:
             content = last_boxed(content) or ""
         return content if 0 < len(content) <= MAX_ANSWER_CHARS else None
 
+    def stated_answers(self, texts: Sequence[str]) -> list[str | None]:
+        """Each completion's answer: its answer tag's, else (with ``fallback``) the extraction policy's."""
+        answers = [self.tagged_answer(t) for t in texts]
+        if self.fallback:
+            untagged = [i for i, t in enumerate(texts) if last_tag(t, self.answer_tag) is None]
+            for i, answer in zip(untagged, self.answers([texts[i] for i in untagged]), strict=True):
+                answers[i] = answer
+        return answers
+
     def score(self, batch: RolloutBatch) -> RewardResult:
-        answers = [self.answer_of(c) for c in batch.completions]
+        answers = self.stated_answers(batch.completions)
         stated = [parse_confidence(last_tag(c, self.confidence_tag), self.accept_percent) for c in batch.completions]
         format_ok = [a is not None and q is not None for a, q in zip(answers, stated, strict=True)]
         verdicts = self.verify(answers, self.references(batch))

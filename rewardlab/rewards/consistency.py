@@ -16,7 +16,7 @@ from typing import ClassVar
 from rewardlab.answers.checker import AnswerChecker
 from rewardlab.answers.vote import Vote, vote_groups
 from rewardlab.rewards.base import config_field
-from rewardlab.rewards.verified import VerifiedReward, safe_extract
+from rewardlab.rewards.verified import VerifiedReward
 from rewardlab.types import RewardResult, RolloutBatch, Score
 
 
@@ -64,7 +64,6 @@ class SelfConsistency(VerifiedReward):
 
     type_name: ClassVar[str] = "self_consistency"
 
-    fallback: bool = config_field(True, help="when nothing is boxed, read 'the answer is X', then the last number")
     min_vote_share: float = config_field(0.0, help="groups whose majority share is below this give no signal")
     soft: bool = config_field(False, help="reward the vote share of the sample's answer instead of 0/1")
     n_train: int = config_field(0, help="score only the first n samples of each group (all vote); 0 = all")
@@ -101,9 +100,12 @@ class SelfConsistency(VerifiedReward):
 
     def score(self, batch: RolloutBatch) -> RewardResult:
         n = len(batch)
-        found = [safe_extract(c, self.fallback) for c in batch.completions]
-        answers = [e.answer if e else None for e in found]
         groups = list(batch.groups().values())
+        group_of = [0] * n
+        for g, positions in enumerate(groups):
+            for i in positions:
+                group_of[i] = g
+        answers = [r.answer for r in self.extract(batch.completions, group_of, self.group_timeout)]
         votes = vote_groups([[answers[i] for i in positions] for positions in groups],
                             self.checker.equivalence(self.group_timeout), self.max_forms)
         scores: list[Score] = [None] * n

@@ -10,7 +10,7 @@ from rewardlab.answers.checker import AnswerChecker
 from rewardlab.answers.reference import reference_answer
 from rewardlab.answers.vote import vote_groups
 from rewardlab.rewards.base import config_field
-from rewardlab.rewards.verified import VerifiedReward, safe_extract
+from rewardlab.rewards.verified import VerifiedReward
 from rewardlab.types import RewardResult, RolloutBatch
 
 
@@ -18,10 +18,11 @@ from rewardlab.types import RewardResult, RolloutBatch
 class BinaryCorrectness(VerifiedReward):
     """Ground-truth reward: r = 1[verify(answer(y), y*)] ∈ {0, 1}.
 
-    The answer is the last brace-matched ``\\boxed{}``; with ``fallback`` (default) a completion
-    that boxes nothing is read by "the answer is X", then by its last number, so a model that does
-    not box its answers is not scored 0 when it is right (the Qwen2.5-Math parser used by Spurious
-    Rewards, Shao et al. 2025, §2.2). Equality is math-verify's (``1/2``, ``0.5`` and
+    The answer is read by the ``extraction`` policy (:mod:`rewardlab.answers.extraction`): by default
+    what math-verify extracts from the whole completion (a box first, then answer phrases, then the
+    last math or expression), so a model that does not box its answers is not scored 0 when it is
+    right; ``qwen`` is the Qwen2.5-Math parser used by Spurious Rewards (Shao et al. 2025, §2.2), and
+    ``boxed`` counts only the last ``\\boxed{}``. Equality is math-verify's (``1/2``, ``0.5`` and
     ``\\frac{1}{2}`` agree). The label is the ``answer`` column; GSM8K labels (``... #### 72``) and
     boxed solutions are reduced to their final answer. A label that cannot be parsed gives ``None``
     (no signal), never 1. A verification that runs past ``timeout`` scores 0.
@@ -34,10 +35,9 @@ class BinaryCorrectness(VerifiedReward):
 
     type_name: ClassVar[str] = "binary"
 
-    fallback: bool = config_field(True, help="when nothing is boxed, read 'the answer is X', then the last number")
-
     def score(self, batch: RolloutBatch) -> RewardResult:
-        found = [safe_extract(c, self.fallback) for c in batch.completions]
+        readings = self.extract(batch.completions)
+        found = [r.found for r in readings]
         verdicts = self.verify([e.answer if e else None for e in found], self.references(batch))
         return RewardResult(
             scores=tuple(None if v.correct is None else float(v.correct) for v in verdicts),
@@ -45,7 +45,7 @@ class BinaryCorrectness(VerifiedReward):
                 "correct": tuple(v.correct for v in verdicts),
                 "parsed_answer": tuple(e.answer if e else None for e in found),
                 "extraction": tuple(e.method if e else None for e in found),
-                "timed_out": tuple(v.timed_out for v in verdicts),
+                "timed_out": tuple(v.timed_out or r.timed_out for v, r in zip(verdicts, readings, strict=True)),
             },
         )
 

@@ -8,30 +8,35 @@ same batch verify each pair once, see :mod:`rewardlab.answers.shared`), and retu
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rewardlab.answers.checker import AnswerChecker, Verdict
-from rewardlab.answers.extraction import Extraction, extract_answer
+from rewardlab.answers.checker import AnswerChecker, Reading, Verdict
+from rewardlab.answers.extraction import DEFAULT_EXTRACTION, EXTRACTION_POLICIES
 from rewardlab.answers.reference import reference_answer
 from rewardlab.answers.shared import acquire_checker, release_checker
+from rewardlab.registry import suggest
 from rewardlab.rewards.base import Reward, config_field
 from rewardlab.types import RolloutBatch
 
-__all__ = ["VerifiedReward", "safe_extract"]
+__all__ = ["EXTRACTION_HELP", "VerifiedReward", "check_extraction", "with_extraction"]
 
 _LEASE = "_checker_lease"
 
+EXTRACTION_HELP = ("how the final answer is read: math_verify (what math-verify extracts from the whole completion, "
+                   "as lighteval reads MATH), qwen (Spurious Rewards' chain: last box, 'the answer is', last "
+                   "number) or boxed (the last \\boxed{} only)")
 
-def safe_extract(text: str, fallback: bool) -> Extraction | None:
-    """The final answer of ``text``, or ``None``: an unreadable completion states no answer, never crashes."""
-    try:
-        return extract_answer(text, fallback=fallback)
-    except Exception:  # a completion must never crash training
-        return None
+
+def check_extraction(policy: str) -> None:
+    """Raise a ``ValueError`` naming the choices (and the closest one) when ``policy`` is not an extraction policy."""
+    if policy not in EXTRACTION_POLICIES:
+        raise ValueError(f"extraction must be one of {', '.join(EXTRACTION_POLICIES)}; "
+                         f"{suggest(str(policy), EXTRACTION_POLICIES)}got {policy!r}")
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,10 @@ class VerifiedReward(Reward):
     answer_column: str = config_field("answer", help="dataset column holding the label to check against")
     timeout: float = config_field(5.0, help="seconds allowed per verification; past it the pair counts as unequal")
     workers: int = config_field(2, help="verifier processes (0 = verify in this process)")
+    extraction: str = config_field(DEFAULT_EXTRACTION, help=EXTRACTION_HELP)
 
     def __post_init__(self) -> None:
+        check_extraction(self.extraction)
         if not self.answer_column:
             raise ValueError("answer_column must name a dataset column, e.g. 'answer'")
         if self.timeout <= 0:
@@ -68,6 +75,15 @@ class VerifiedReward(Reward):
             lease = _Lease(os.getpid(), checker, weakref.finalize(self, release_checker, checker))
             object.__setattr__(self, _LEASE, lease)
         return lease.checker
+
+    def extract(self, texts: Sequence[object], groups: Sequence[object] | None = None,
+                group_timeout: float | None = None) -> list[Reading]:
+        """The answer each completion states under this reward's ``extraction`` policy (never raises)."""
+        return self.checker.extract(texts, self.extraction, groups, group_timeout)
+
+    def answers(self, texts: Sequence[object]) -> list[str | None]:
+        """:meth:`extract`'s answers alone (``None`` where a completion states none)."""
+        return [reading.answer for reading in self.extract(texts)]
 
     def references(self, batch: RolloutBatch) -> list[str | None]:
         """The label of each sample, reduced to its final answer (``None`` where it states none)."""
@@ -86,3 +102,32 @@ class VerifiedReward(Reward):
     def __getstate__(self) -> dict[str, Any]:
         """The fields only: a copy leases its own process's checker when it first scores."""
         return {k: v for k, v in self.__dict__.items() if k != _LEASE}
+
+
+def with_extraction(reward: Any, policy: str | None) -> Any:
+    """``reward`` with every answer-checking reward inside it (at any depth) reading answers by ``policy``.
+
+    The run-level ``extraction`` setting of ``train``, ``bench``, ``score``, ``eval`` and ``judge-eval``: one
+    policy for the training reward, each component of a combinator and the gold checker. ``None`` leaves each
+    reward's own. A reward that sets another policy than its default and than ``policy`` is a conflict.
+    """
+    if policy is None:
+        return reward
+    check_extraction(policy)
+    if isinstance(reward, tuple):
+        return tuple(with_extraction(item, policy) for item in reward)
+    if not dataclasses.is_dataclass(reward) or isinstance(reward, type):
+        return reward
+    if "extraction" in {f.name for f in dataclasses.fields(reward)}:  # an answer checker (or the abstain detector)
+        if reward.extraction not in (policy, DEFAULT_EXTRACTION):
+            raise ValueError(f"the {reward.type_name or type(reward).__name__} reward sets extraction: "
+                             f"{reward.extraction} but the run's extraction is {policy}; set it in one place")
+        return reward if reward.extraction == policy else dataclasses.replace(reward, extraction=policy)
+    changes = {}
+    for f in dataclasses.fields(reward):
+        if f.init:
+            value = getattr(reward, f.name)
+            new = with_extraction(value, policy)
+            if new is not value:
+                changes[f.name] = new
+    return dataclasses.replace(reward, **changes) if changes else reward

@@ -33,6 +33,7 @@ from rewardlab.data.names import resolve_name
 from rewardlab.data.rows import check_keep_columns
 from rewardlab.models.tiny import TinyModelConfig
 from rewardlab.registry import ConfigError, build_dataclass
+from rewardlab.rewards.verified import with_extraction
 from rewardlab.training.trl_section import check_trl_section, grpo_fields
 from rewardlab.yamlfile import read_yaml
 
@@ -154,6 +155,10 @@ class TrainConfig:
     heldout: HeldOutConfig = config_field(default_factory=HeldOutConfig, help="held-out evaluation")
     reward: Any = config_field("binary", help="training reward: a name or {type: ...} mapping (rewardlab list)")
     gold: Any = config_field("binary", help="reward that defines correctness for tracking (null = none)")
+    extraction: str | None = config_field(
+        None, help="how the reward's answer checkers and the gold read a completion's answer: math_verify "
+                   "(math-verify's extraction), qwen (Spurious Rewards' chain) or boxed (last box only); null: "
+                   "each reward's own (math_verify unless it sets another)")
     advantage: Any = config_field("group_norm", help="advantage transform: a name or {type: ...} mapping")
     on_reward_error: Literal["raise", "none"] = config_field(
         "raise", help="'raise': stop naming the failing sample; 'none': score its group as no signal")
@@ -168,8 +173,9 @@ class TrainConfig:
                    "only TRL's save_steps)")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "reward", build_reward(self.reward))
-        object.__setattr__(self, "gold", None if self.gold is None else build_reward(self.gold))
+        object.__setattr__(self, "reward", with_extraction(build_reward(self.reward), self.extraction))
+        object.__setattr__(self, "gold", None if self.gold is None else with_extraction(build_reward(self.gold),
+                                                                                         self.extraction))
         object.__setattr__(self, "advantage", build_advantage(self.advantage))
         if self.world_size is not None and self.world_size < 1:
             raise ValueError(f"world_size must be >= 1 or null, got {self.world_size}; write e.g. world_size: 8")

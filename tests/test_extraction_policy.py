@@ -1,0 +1,160 @@
+"""The extraction policies: the default reads what math-verify extracts; ``qwen`` is the Spurious Rewards chain
+byte for byte; ``boxed`` reads the last box only. Every failure class the grader once had scores as its gold says."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewardlab import RolloutBatch, build_reward
+from rewardlab.answers.checker import AnswerChecker
+from rewardlab.answers.extraction import answer_region, extract_answer
+from rewardlab.answers.reference import reference_answer
+from rewardlab.registry import ConfigError
+from rewardlab.rewards import BinaryCorrectness
+from rewardlab.rewards.verified import with_extraction
+
+PMATRIX = "\\begin{pmatrix} 1 \\\\ -2 \\end{pmatrix}"
+
+# (completion, gold, what the Qwen chain read): each once scored 0 (or, the last, 1) by today's chain.
+MISREAD = [
+    ("so $\\frac13$", "\\frac{1}{3}", "13"),
+    ("the result is \\frac{10}{9}", "\\frac{10}{9}", "9"),
+    ("Therefore $x \\geq 5$ is the solution.", "x \\geq 5", "5"),
+    ("the point $(3,2)$", "(3,2)", "32"),
+    ("the interval $[0,1)$", "[0,1)", "01"),
+    (f"The vector is ${PMATRIX}$.", PMATRIX, "-2"),
+    ("\\boxed{1} and \\boxed{2}", "1, 2", "2"),
+    ("Final Answer: The largest $n$ is 34.", "34", "The largest $n$ is 34"),
+    ("<answer>42</answer><confidence>0.9</confidence>", "42", "0.9"),
+    ("so \u200f4\u200b2\u200f", "42", "2"),
+]
+
+
+def batch_of(completions: list[str], golds: list[str]) -> RolloutBatch:
+    return RolloutBatch(prompts=("q",) * len(completions), completions=tuple(completions), answers=tuple(golds))
+
+
+@pytest.fixture(scope="module")
+def binary() -> BinaryCorrectness:
+    reward = BinaryCorrectness(workers=0)
+    yield reward
+    reward.close()
+
+
+@pytest.mark.parametrize(("completion", "gold", "_qwen"), MISREAD)
+def test_the_default_reads_a_misread_answer_as_its_gold_says(binary: BinaryCorrectness, completion: str,
+                                                               gold: str, _qwen: str | None) -> None:
+    assert binary.score(batch_of([completion], [gold])).scores == (1.0,)
+
+
+def test_letters_around_a_digit_are_no_answer_by_default(binary: BinaryCorrectness) -> None:
+    result = binary.score(batch_of(["AZYUK2A"], ["2"]))
+    assert result.scores == (0.0,) and result.diagnostics["parsed_answer"] == (None,)
+
+
+@pytest.mark.parametrize(("completion", "gold", "qwen_read"), [*MISREAD, ("AZYUK2A", "2", "2")])
+def test_qwen_reads_what_the_spurious_rewards_chain_reads(completion: str, gold: str, qwen_read: str | None) -> None:
+    qwen = BinaryCorrectness(workers=0, extraction="qwen")
+    result = qwen.score(batch_of([completion], [gold]))
+    assert result.diagnostics["parsed_answer"] == (qwen_read,)
+    found = extract_answer(completion)
+    assert (found.answer if found else None) == qwen_read
+    right_by_accident = completion == "AZYUK2A"
+    assert result.scores == ((1.0,) if right_by_accident else (0.0,))
+
+
+def test_boxed_reads_only_the_last_box() -> None:
+    boxed = BinaryCorrectness(workers=0, extraction="boxed")
+    result = boxed.score(batch_of(["The answer is 12.", "\\boxed{11} no, \\boxed{12}", "so $12$"], ["12"] * 3))
+    assert result.scores == (0.0, 1.0, 0.0)
+
+
+def test_eval_of_rlcr_answers_without_a_box_counts_them_right(tmp_path, capsys) -> None:
+    """RLCR's own format without a box: ``eval`` once reported accuracy 0.000 on eight right answers."""
+    import json
+
+    from rewardlab.cli.main import main
+
+    path = tmp_path / "rlcr.jsonl"
+    rows = [{"prompt": f"q{i}", "completion": f"<answer>{40 + i}</answer><confidence>0.9</confidence>",
+             "answer": str(40 + i)} for i in range(8)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["eval", str(path), "--json", "--out", str(tmp_path / "out"), "--no-behaviours",
+                 "--resamples", "100"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["accuracy"] == 1.0
+    assert printed["grader"]["extraction"] == "math_verify" and printed["grader"]["math_verify_version"]
+    assert main(["eval", str(path), "--json", "--out", str(tmp_path / "out"), "--no-behaviours",
+                 "--resamples", "100", "--extraction", "qwen"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] == 0.0  # the chain reads the confidence 0.9
+
+
+@pytest.mark.parametrize("text", [
+    "The total is 42.\nConfidence: 0.9",
+    "The total is 42.\n**Confidence:** 90%",
+    "The total is 42.\nSteps: 7",
+    "The total is 42.\n— Math Helper, 2024",
+    "The total is 42. <confidence>0.3</confidence>",
+])
+def test_a_structured_tail_never_passes_for_the_answer(binary: BinaryCorrectness, text: str) -> None:
+    assert "42" in answer_region(text)
+    result = binary.score(batch_of([text], ["42"]))
+    assert result.scores == (1.0,) and result.diagnostics["parsed_answer"] == ("42",)
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200e", "\u200f", "\u202b", "\u2066", "\ufeff", "\u00ad"])
+def test_invisible_marks_are_removed_on_both_sides(binary: BinaryCorrectness, mark: str) -> None:
+    assert binary.score(batch_of([f"so {mark}42{mark}"], [f"{mark}42"])).scores == (1.0,)
+
+
+@pytest.mark.parametrize(("label", "read"), [
+    ("\\boxed{1} and \\boxed{2}", "1, 2"),
+    ("1,22", "1.22"),
+    ("58,500", "58500"),
+    ("1,-2", "1,-2"),
+    ("We add them: $3+4=7$, so the answer is $\\boxed{7}$.", "7"),
+    ("Answer is forty two.", None),
+])
+def test_a_label_reads_as_the_answer_it_states(label: str, read: str | None) -> None:
+    assert reference_answer(label) == read
+
+
+def test_a_label_that_states_no_answer_gives_no_signal_never_zero(binary: BinaryCorrectness) -> None:
+    result = binary.score(batch_of(["\\boxed{42}", "so 42"], ["The answer is not given.", ""]))
+    assert result.scores == (None, None)
+
+
+@pytest.mark.parametrize(("gold", "right", "wrong"), [
+    ("x^5 - x^4 + x^3 - x^2 + x - 1", "$x^5 - x^4 + x^3 - x^2 + x - 1$", "so $x^5 + x^4 + 1$"),
+    ("1,-2", "The roots are $1, -2$.", "The root is $1$."),
+    ("1,22", "It comes to 1.22.", "It comes to 122."),
+])
+def test_a_plain_gold_is_read_as_the_answer_it_is_not_its_last_number(binary: BinaryCorrectness, gold: str,
+                                                                      right: str, wrong: str) -> None:
+    assert binary.score(batch_of([right, wrong], [gold, gold])).scores == (1.0, 0.0)
+
+
+def test_an_unknown_policy_fails_at_build_naming_the_choices() -> None:
+    with pytest.raises(ConfigError, match=r"one of math_verify, qwen, boxed; did you mean 'math_verify'\?"):
+        build_reward({"type": "binary", "extraction": "math-verify"})
+
+
+def test_the_run_setting_reaches_every_answer_checker_of_a_composite() -> None:
+    reward = with_extraction(build_reward({"type": "weighted_sum", "terms": [
+        {"reward": "binary", "weight": 1.0}, {"reward": {"type": "gate", "reward": "ternary",
+                                                           "condition": "format"}, "weight": 0.5}]}), "qwen")
+    assert reward.terms[0].reward.extraction == "qwen" and reward.terms[1].reward.reward.extraction == "qwen"
+
+
+def test_a_reward_that_sets_another_policy_than_the_run_is_refused() -> None:
+    with pytest.raises(ValueError, match="sets extraction: boxed but the run's extraction is qwen"):
+        with_extraction(build_reward({"type": "binary", "extraction": "boxed"}), "qwen")
+
+
+def test_readings_run_in_the_worker_pool_and_agree_with_inline_ones() -> None:
+    texts = [c for c, _, _ in MISREAD] + ["AZYUK2A", "", "x" * 10_000]
+    pooled = AnswerChecker(workers=2)
+    try:
+        assert [r.answer for r in pooled.extract(texts)] == [r.answer for r in AnswerChecker(workers=0).extract(texts)]
+    finally:
+        pooled.close()
