@@ -191,7 +191,7 @@ def test_a_hostile_group_ends_within_its_limits_and_pairs_past_them_stay_apart()
     from tests.hostile import _BIG_TOWERS
 
     answers = [*_BIG_TOWERS[:6], "1/2", "0.5"]  # 1/2 and 0.5 would merge, given the time
-    reward = SelfConsistency(workers=1, timeout=0.5, group_timeout=0.2)
+    reward = SelfConsistency(workers=1, timeout=0.5, group_timeout=0.2, extraction="qwen")  # reads boxes at once
     try:
         started = time.monotonic()
         result = reward.score(groups_of(boxed(*answers)))
@@ -202,3 +202,19 @@ def test_a_hostile_group_ends_within_its_limits_and_pairs_past_them_stay_apart()
     assert elapsed < 0.2 + 0.5 + 30.0
     assert result.diagnostics["vote_share"][0] == pytest.approx(1 / 8)  # nothing merged once the limit is spent
     assert result.scores == (1.0,) + (0.0,) * 7
+
+
+def test_hostile_completions_under_math_verify_state_no_answer_within_their_time_limit() -> None:
+    from tests.hostile import _BIG_TOWERS
+
+    reward = SelfConsistency(workers=1, timeout=0.5, group_timeout=0.2)
+    try:
+        started = time.monotonic()
+        result = reward.score(groups_of(boxed(*_BIG_TOWERS[:4], "1/2", "0.5", "0.5", "7")))
+        elapsed = time.monotonic() - started
+    finally:
+        reward.close()
+    # Four readings of at most one time limit each, the vote's limit, and replacement workers' start-up.
+    assert elapsed < 4 * 0.5 + 0.2 + 30.0
+    assert result.diagnostics["parsed_answer"][6:] == ("0.5", "7")
+    assert result.diagnostics["pseudo_label"][0] in {"1/2", "0.5"}

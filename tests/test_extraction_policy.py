@@ -112,6 +112,7 @@ def test_invisible_marks_are_removed_on_both_sides(binary: BinaryCorrectness, ma
     ("1,22", "1.22"),
     ("58,500", "58500"),
     ("1,-2", "1,-2"),
+    ("-2,1", "-2,1"),
     ("We add them: $3+4=7$, so the answer is $\\boxed{7}$.", "7"),
     ("Answer is forty two.", None),
 ])

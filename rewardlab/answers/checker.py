@@ -38,12 +38,15 @@ from rewardlab.answers.extraction import (
     Extraction,
     answer_region,
     boxed_contents,
+    ends_in_loop,
     extract_by_rule,
 )
 from rewardlab.answers.pool import SKIPPED, TIMED_OUT, DeadlinePool
 from rewardlab.answers.vote import Equivalence
 
 CORRECT, WRONG, BAD_REFERENCE = 1, 0, -1
+# A parse that failed only when math-verify's alarm was near: no verdict, the pair is tried again next time.
+OUT_OF_TIME = -2
 
 
 @dataclass(frozen=True)
@@ -139,27 +142,38 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def _parse_reference(reference: str, timeout: float | None) -> list[Any]:
-    """The reference's parse, or ``[]`` when its braces do not balance or it does not parse."""
+def _ran_out(started: float, timeout: float | None) -> bool:
+    """Whether a parse that failed may have failed for time: it took half of math-verify's alarm or more."""
+    return timeout is not None and time.monotonic() - started >= _seconds(timeout) / 2
+
+
+def _parse_reference(reference: str, timeout: float | None) -> list[Any] | None:
+    """The reference's parse; ``[]`` when its braces do not balance or it does not parse, ``None`` when its
+    parse failed near math-verify's alarm (a busy machine, not a bad label)."""
     if not _balanced(reference):
         return []
+    started = time.monotonic()
     try:
-        return parse_once(reference, timeout)
+        parsed = parse_once(reference, timeout)
     except Exception:
-        return []
+        parsed = []
+    return None if not parsed and _ran_out(started, timeout) else parsed
 
 
 def verify_pair(answer: str | None, reference: str, timeout: float | None = 5.0) -> int:
     """The code for one (extracted answer, reference) pair.
 
-    Codes: ``CORRECT``, ``WRONG`` (also for a missing answer, ``None``), or ``BAD_REFERENCE`` when
-    the reference does not parse or its braces do not balance.
+    Codes: ``CORRECT``, ``WRONG`` (also for a missing answer, ``None``), ``BAD_REFERENCE`` when the
+    reference does not parse or its braces do not balance, or ``OUT_OF_TIME`` when a parse failed near
+    math-verify's alarm.
     Identical texts and pairs of plain integers are decided without math-verify (same verdict, no parse).
     Runs in a worker's main thread (math-verify's timeouts need it) or inline with ``timeout=None``.
     """
     from math_verify import verify
 
     gold = _parse_reference(reference, timeout)
+    if gold is None:
+        return OUT_OF_TIME
     if not gold:
         return BAD_REFERENCE
     if answer is None:
@@ -167,20 +181,29 @@ def verify_pair(answer: str | None, reference: str, timeout: float | None = 5.0)
     exact = _exact_verdict(answer, reference)
     if exact is not None:
         return exact
+    started = time.monotonic()
     try:
         parsed = parse_once(answer, timeout)
         ok = bool(parsed) and verify(gold, parsed, timeout_seconds=_seconds(timeout))
     except Exception:
-        ok = False
+        parsed, ok = [], False
+    if not parsed and _ran_out(started, timeout):
+        return OUT_OF_TIME
     return CORRECT if ok else WRONG
 
 
 @functools.cache
-def _math_verify_targets() -> tuple[Any, ...]:
-    """math-verify's extraction targets as lighteval and open-r1 read MATH: LaTeX with a box first, then expressions."""
+def _math_verify_targets(anchored_only: bool = False) -> tuple[Any, ...]:
+    """math-verify's extraction targets as lighteval and open-r1 read MATH: LaTeX with a box first, then expressions.
+
+    ``anchored_only`` keeps only the matches math-verify anchors (a box, "final answer is", "answer:"),
+    leaving out the last bare math or number.
+    """
     from math_verify import ExprExtractionConfig, LatexExtractionConfig
 
-    return (LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig())
+    anchorless = not anchored_only
+    return (LatexExtractionConfig(boxed_match_priority=0, try_extract_without_anchor=anchorless),
+            ExprExtractionConfig(try_extract_without_anchor=anchorless))
 
 
 def _stated(match: re.Match, target: Any, parsed_text: str) -> str:
@@ -188,7 +211,8 @@ def _stated(match: re.Match, target: Any, parsed_text: str) -> str:
 
     A LaTeX match gives its raw groups (several boxes or ``$…$`` joined by ``, ``), before math-verify's
     normalisation rewrote them (``0.5`` stays ``0.5``; ``\\text{information}`` keeps its letters); an
-    expression match gives math-verify's number or expression, with its percent sign.
+    expression match gives math-verify's number or expression (without the full stop its match may take), with
+    its percent sign.
     """
     from math_verify import LatexExtractionConfig
 
@@ -197,51 +221,126 @@ def _stated(match: re.Match, target: Any, parsed_text: str) -> str:
         raw = [part for name, value in groups.items() if value and "_latex" in name
                for part in (boxed_contents(value) or [value.strip()])]
         return ", ".join(raw) if raw else parsed_text
-    return parsed_text + ("\\%" if groups.get("percent") else "")
+    stated = parsed_text.strip().rstrip(".")  # an expression's match runs on into the sentence's full stop
+    return stated + ("\\%" if groups.get("percent") else "")
 
 
-def _math_verify_match(text: str) -> str | None:
-    """math-verify's ``extract_target_from_pred`` with its ``any_match`` rule, keeping the winning match.
+@functools.cache
+def _priority_groups(anchored_only: bool) -> tuple[tuple[tuple[Any, Any], ...], ...]:
+    """The targets' (pattern, target) pairs grouped by math-verify's priority, best first, compiled once.
 
-    Priorities in order; within one, the rightmost match first; the first match math-verify parses wins.
-    Where none parses, the first match's text (math-verify's ``first_match`` fallback).
+    math-verify keeps only the last configuration's compiled patterns; the checker also parses with its
+    defaults, so without this copy every switch would compile them again.
     """
     from itertools import groupby
 
-    from math_verify.parser import extract_match, get_extraction_regexes
+    from math_verify.parser import get_extraction_regexes
 
-    patterns = sorted(((pattern, target, priority) for regexes, target in get_extraction_regexes(_math_verify_targets())
-                       for pattern, priority in regexes), key=lambda p: p[2])
+    patterns = sorted(((pattern, target, priority) for regexes, target in
+                       get_extraction_regexes(_math_verify_targets(anchored_only)) for pattern, priority in regexes),
+                      key=lambda p: p[2])
+    return tuple(tuple((pattern, target) for pattern, target, _ in group)
+                 for _, group in groupby(patterns, key=lambda p: p[2]))
+
+
+# math-verify's parse of a match, by what the match holds: answers recur across a group's completions.
+_MATCHES: OrderedDict[tuple[Any, ...], tuple[Any, str]] = OrderedDict()
+
+
+def _extract(match: re.Match, target: Any) -> tuple[Any, str]:
+    """math-verify's ``extract_match``, remembered per process by the match's named groups (its only input)."""
+    from math_verify.parser import extract_match
+
+    key = (type(target).__name__, tuple((k, v) for k, v in match.groupdict().items() if v))
+    found = _MATCHES.get(key)
+    if found is None:
+        found = _MATCHES[key] = extract_match(match, target)
+        if len(_MATCHES) > _PARSED_MAX:
+            _MATCHES.popitem(last=False)
+    return found
+
+
+def _math_verify_match(text: str, anchored_only: bool = False) -> tuple[str | None, list[Any]]:
+    """math-verify's ``extract_target_from_pred`` with its ``any_match`` rule, keeping the winning match.
+
+    Priorities in order; within one, the rightmost match first; the first match math-verify parses wins.
+    Returns the answer as stated and math-verify's parse (``[value, text]``, as its ``parse`` returns it);
+    where no match parses, the first match's text and ``[]`` (math-verify's ``first_match`` fallback).
+    """
     fallback: str | None = None
-    for _, group in groupby(patterns, key=lambda p: p[2]):
-        matches = sorted(((m, target) for pattern, target, _ in group for m in pattern.finditer(text)),
+    for group in _priority_groups(anchored_only):
+        matches = sorted(((m, target) for pattern, target in group for m in pattern.finditer(text)),
                          key=lambda mt: (mt[0].end(), -mt[0].start()), reverse=True)
         for match, target in matches:
-            parsed, parsed_text = extract_match(match, target)
+            parsed, parsed_text = _extract(match, target)
             if fallback is None and parsed_text:
                 fallback = _stated(match, target, parsed_text)
             if parsed is not None:
-                return _stated(match, target, parsed_text)
-    return fallback
+                return _stated(match, target, parsed_text), [parsed, parsed_text]
+    return fallback, []
+
+
+# What a reading reports when math-verify's own alarm stopped it (a plain string: it crosses process boundaries).
+READ_TIMED_OUT = "\x00timed out"
 
 
 def read_answer(text: str, timeout: float | None) -> str | None:
-    """The answer math-verify extracts from a completion's :func:`~rewardlab.answers.extraction.answer_region`.
+    """The answer math-verify extracts from a completion (see :func:`read_parsed`)."""
+    return read_parsed(text, timeout)[0]
+
+
+def read_parsed(text: str, timeout: float | None) -> tuple[str | None, list[Any]]:
+    """The answer math-verify extracts from a completion's :func:`~rewardlab.answers.extraction.answer_region`,
+    with math-verify's parse of it.
 
     math-verify's own targets, priorities and parsers decide which match is the answer (as its ``parse``
     with :func:`_math_verify_targets` does); the answer is that match as the completion states it
-    (:func:`_stated`). ``None`` when nothing matches, the reading runs out of time, or the answer is longer
-    than ``MAX_ANSWER_CHARS``. Runs in a worker's main thread (math-verify's timeouts need it) or inline
+    (:func:`_stated`). A completion that :func:`~rewardlab.answers.extraction.ends_in_loop` never concluded:
+    only an anchored match (a box, an answer phrase) counts there. ``None`` when nothing matches or the answer
+    is longer than ``MAX_ANSWER_CHARS``; :data:`READ_TIMED_OUT` when math-verify's alarm went off. Runs in a
+    worker's main thread (math-verify's timeouts need it) or inline
     with ``timeout=None``.
     """
+    from math_verify.errors import TimeoutException
     from math_verify.utils import timeout as time_limit
 
+    region = answer_region(text)
     try:
-        answer = time_limit(timeout_seconds=_seconds(timeout))(_math_verify_match)(answer_region(text))
+        answer, parsed = time_limit(timeout_seconds=_seconds(timeout))(_math_verify_match)(region,
+                                                                                          ends_in_loop(region))
+    except TimeoutException:  # a BaseException: math-verify's alarm went off
+        return READ_TIMED_OUT, []
     except Exception:
-        return None
+        return None, []
     answer = (answer or "").strip()
-    return answer if 0 < len(answer) <= MAX_ANSWER_CHARS else None
+    return (answer, parsed) if 0 < len(answer) <= MAX_ANSWER_CHARS else (None, [])
+
+
+def grade_text(text: str, reference: str, timeout: float | None = 5.0) -> tuple[str | None, int]:
+    """(answer, code) for one completion under the ``math_verify`` policy: math-verify's ``verify`` of the
+    label's parse against its parse of the completion (:func:`read_parsed`), so the completion is parsed once.
+
+    Codes as :func:`verify_pair`; the answer is :data:`READ_TIMED_OUT` (and the code ``WRONG``) when the
+    reading ran out of time. Identical texts and pairs of plain integers are decided without ``verify``.
+    """
+    from math_verify import verify
+
+    answer, parsed = read_parsed(text, timeout)
+    gold = _parse_reference(reference, timeout)
+    if gold is None:
+        return answer, OUT_OF_TIME
+    if not gold:
+        return answer, BAD_REFERENCE
+    if answer is None or answer == READ_TIMED_OUT:
+        return answer, WRONG
+    exact = _exact_verdict(answer, reference)
+    if exact is not None:
+        return answer, exact
+    try:
+        ok = bool(parsed) and verify(gold, parsed, timeout_seconds=_seconds(timeout))
+    except Exception:
+        ok = False
+    return answer, CORRECT if ok else WRONG
 
 
 def read_answers(texts: Sequence[str], report: Callable[[int, Any], None], timeout: float | None = 5.0) -> None:
@@ -254,11 +353,15 @@ def run_task(key: tuple[str, Hashable], items: Sequence[Any], report: Callable[[
              timeout: float | None = 5.0) -> None:
     """The checker's work function for :class:`~rewardlab.answers.pool.DeadlinePool`: a task reads or verifies.
 
-    ``key`` is ``("read", group)`` for completions to read answers from, ``("verify", group)`` for
-    (answer, reference) pairs.
+    ``key`` is ``("read", group)`` for completions to read answers from, ``("grade", group)`` for (completion,
+    reference) pairs to read and verify at once (:func:`grade_text`), ``("verify", group)`` for (answer,
+    reference) pairs.
     """
     if key[0] == "read":
         read_answers(items, report, timeout)
+    elif key[0] == "grade":
+        for position, (text, reference) in enumerate(items):
+            report(position, grade_text(text, reference, timeout))
     else:
         verify_pairs(key, items, report, timeout)
 
@@ -273,17 +376,20 @@ def verify_pairs(_key: object, pairs: Sequence[tuple[str | None, str]], report: 
         report(position, verify_pair(answer, reference, timeout))
 
 
-# What a worker parses before it takes work: an integer, a fraction, a LaTeX expression, a decimal.
-WARM_UP_TEXTS = ("12", "\\frac{3}{4}", "\\sqrt{2}+x^{2}", "0.5")
+# What a worker parses before it takes work: an integer, a fraction, a LaTeX expression, a decimal, an interval
+# and a tuple (their first parse imports sympy's set and tensor modules, seconds on a busy machine).
+WARM_UP_TEXTS = ("12", "\\frac{3}{4}", "\\sqrt{2}+x^{2}", "0.5", "[0, 1)", "(1, 2)")
 _WARM_UP_SECONDS = 30  # math-verify's own alarm; the pool gives a worker's warm-up its warm_limit
 
 
 def warm_parser() -> None:
-    """Parse :data:`WARM_UP_TEXTS` and verify one pair: the LaTeX parser and sympy build their tables here."""
+    """Parse :data:`WARM_UP_TEXTS`, verify one pair and read one completion: the LaTeX parser, sympy and
+    math-verify's extraction build their tables here."""
     from math_verify import verify
 
     parsed = [parse_once(text, _WARM_UP_SECONDS) for text in WARM_UP_TEXTS]
     verify(parsed[1], parsed[3], timeout_seconds=_WARM_UP_SECONDS)
+    read_answer("So $x = 0.5$; the final answer is \\boxed{[0, 1)}.", _WARM_UP_SECONDS)  # compiles the targets' regexes
 
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z]|\d+|\S")
@@ -371,6 +477,7 @@ class AnswerChecker:
         self.timeout, self.workers, self.cache_size = timeout, workers, cache_size
         self._cache: OrderedDict[tuple[str, str], Verdict] = OrderedDict()
         self._readings: OrderedDict[str, Reading] = OrderedDict()
+        self._graded: OrderedDict[tuple[str, str], tuple[Reading, Verdict]] = OrderedDict()
         self._pool: DeadlinePool | None = None
         self._lock = threading.RLock()
 
@@ -436,6 +543,67 @@ class AnswerChecker:
                         readings[i] = reading
         return readings  # type: ignore[return-value]
 
+    def grade(self, texts: Sequence[Any], references: Sequence[str | None], policy: str = DEFAULT_EXTRACTION,
+              ) -> list[tuple[Reading, Verdict]]:
+        """Each completion's answer under ``policy`` and its verdict against its reference.
+
+        Under ``math_verify`` a worker reads and verifies a completion at once: math-verify's ``verify`` of the
+        reference's parse against its own parse of the completion (:func:`grade_text`), each distinct
+        (completion, reference) once, remembered across calls. Other policies read by their rule and verify the
+        answers (:meth:`check`). A missing reference gives no signal (``correct`` is ``None``).
+        """
+        if len(texts) != len(references):
+            raise ValueError(f"{len(texts)} completions for {len(references)} references; give one per completion")
+        if policy != "math_verify":
+            readings = self.extract(texts, policy)
+            return list(zip(readings, self.check([(r.answer, ref) for r, ref in zip(readings, references,
+                                                                                   strict=True)]), strict=True))
+        with self._lock:
+            out: list[tuple[Reading, Verdict] | None] = [None] * len(texts)
+            todo: dict[tuple[str, str], list[int]] = {}
+            for i, (text, reference) in enumerate(zip(texts, references, strict=True)):
+                if reference is None or not isinstance(text, str) or not text:
+                    continue
+                if (text, reference) in self._graded:
+                    out[i] = self._graded[(text, reference)]
+                else:
+                    todo.setdefault((text, reference), []).append(i)
+            for pair, graded in self._grade(list(todo)):
+                for i in todo[pair]:
+                    out[i] = graded
+            rest = [i for i, o in enumerate(out) if o is None]
+        if rest:  # no reference, or nothing to read: read what there is, verify as the pair path does
+            readings = self.extract([texts[i] for i in rest], policy)
+            verdicts = self.check([(r.answer, references[i]) for r, i in zip(readings, rest, strict=True)])
+            for i, reading, verdict in zip(rest, readings, verdicts, strict=True):
+                out[i] = (reading, verdict)
+        return out  # type: ignore[return-value]
+
+    def _grade(self, pairs: list[tuple[str, str]]) -> list[tuple[tuple[str, str], tuple[Reading, Verdict]]]:
+        """:func:`grade_text` of each (completion, reference), in the workers, references of a form together."""
+        if not pairs:
+            return []
+        pairs = sorted(pairs, key=lambda pair: (_form(pair[1]), pair[1]))
+        if self.workers == 0:
+            results = self._run_inline({None: pairs}, grade_text, None)
+        else:
+            size = _chunk_size(len(pairs), self.workers)
+            tasks = [(("grade", None), pairs[i : i + size]) for i in range(0, len(pairs), size)]
+            results = [r for task_results in self._pool_for_use().run(tasks) for r in task_results]
+        out = []
+        for pair, result in zip(pairs, results, strict=True):
+            if result is TIMED_OUT or result is SKIPPED or result[0] == READ_TIMED_OUT or result[1] == OUT_OF_TIME:
+                out.append((pair, (Reading(None, timed_out=True), Verdict(False, timed_out=True))))
+                continue
+            answer, code = result
+            graded = (Reading(None if answer is None else Extraction(answer, "math_verify")),
+                      Verdict(None if code == BAD_REFERENCE else code == CORRECT))
+            self._graded[pair] = graded
+            while len(self._graded) > self.cache_size:
+                self._graded.popitem(last=False)
+            out.append((pair, graded))
+        return out
+
     def _read(self, todo: Mapping[Hashable, Mapping[str, Sequence[int]]],
               group_timeout: float | None) -> list[tuple[str, Reading]]:
         """math-verify's reading of each text of ``todo``; readings not cut short are remembered."""
@@ -453,7 +621,7 @@ class AnswerChecker:
             answers = [answer for task_answers in results for answer in task_answers]
         out = []
         for text, answer in zip(texts, answers, strict=True):
-            if answer is TIMED_OUT or answer is SKIPPED:
+            if answer is TIMED_OUT or answer is SKIPPED or answer == READ_TIMED_OUT:
                 out.append((text, Reading(None, timed_out=True)))
                 continue
             reading = Reading(None if answer is None else Extraction(answer, "math_verify"))
@@ -507,7 +675,8 @@ class AnswerChecker:
             codes = [code for task_codes in results for code in task_codes]
         out: dict[tuple[str | None, str], tuple[Verdict, bool]] = {}
         for pair, code in zip(pairs, codes, strict=True):
-            if code is TIMED_OUT or code is SKIPPED:
+            if code is TIMED_OUT or code is SKIPPED or code == OUT_OF_TIME:
+                # a pair that outlived the hard deadline is remembered (not paid for again); the others retried
                 out[pair] = (Verdict(False, timed_out=True), code is TIMED_OUT)
             else:
                 out[pair] = (Verdict(None if code == BAD_REFERENCE else code == CORRECT), True)

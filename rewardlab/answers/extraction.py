@@ -188,3 +188,23 @@ def extract_by_rule(text: str, policy: str) -> Extraction | None:
     if policy == "boxed":
         return extract_answer(strip_invisible(text), fallback=False) if isinstance(text, str) else None
     raise ValueError(f"extract_by_rule reads 'qwen' or 'boxed', not {policy!r}")
+
+
+_SEGMENT_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# A completion whose last this-many sentences (or lines) are one repeated has fallen into a loop.
+LOOP_REPEATS = 3
+
+
+def ends_in_loop(text: str) -> bool:
+    """True when the completion ends by repeating one sentence or line :data:`LOOP_REPEATS` times or more.
+
+    Such a completion never concluded (it ran out of tokens in a loop): a number it mentioned along the way
+    is not its answer, though a box or an answer phrase it wrote still is. A last segment cut off mid-way
+    (a prefix of the one before) is left out of the count.
+    """
+    segments = [" ".join(part.split()) for part in _SEGMENT_END.split(text[-_TAIL_CHARS:])]
+    segments = [part for part in segments if part]
+    if len(segments) > 1 and segments[-2].startswith(segments[-1]) and segments[-1] != segments[-2]:
+        segments.pop()
+    tail = segments[-LOOP_REPEATS:]
+    return len(tail) == LOOP_REPEATS and len(set(tail)) == 1

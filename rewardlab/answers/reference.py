@@ -23,8 +23,9 @@ from rewardlab.answers.extraction import BOX_MARKERS, boxed_contents, strip_invi
 _GSM8K_MARKER = "####"
 _GSM8K = re.compile(r"####\s*(.*?)\s*$", re.DOTALL)
 _INTEGRAL_FLOAT = re.compile(r"([+-]?\d+)\.0+")
-# A number with a decimal comma (``1,22``: one or two digits after it) and one with thousands separators.
-_DECIMAL_COMMA = re.compile(r"([+-]?\d+),(\d{1,2})")
+# A number with a decimal comma (``1,22``: two digits after it; MATH's ``-2,1`` is two answers) and one with
+# thousands separators.
+_DECIMAL_COMMA = re.compile(r"([+-]?\d+),(\d{2})")
 _THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
 # A LaTeX command with its flat braced arguments: the words inside them are LaTeX's, not prose.
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\s*\{[^{}]*\})*")
@@ -50,7 +51,8 @@ def marked_answer(text: str) -> str | None:
 def _plain_number(answer: str) -> str:
     """A number written with a decimal comma or thousands separators, as math-verify reads plain numbers.
 
-    ``1,22`` is 1.22 and ``58,500`` is 58500; ``1,-2`` and ``1, 22`` (two answers) are left as they are.
+    ``1,22`` is 1.22 and ``58,500`` is 58500; ``1,-2``, ``-2,1`` and ``1, 22`` (two answers each, as MATH
+    writes them) are left as they are.
     """
     if _THOUSANDS.fullmatch(answer):
         return answer.replace(",", "")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from rewardlab.answers.checker import Verdict
 from rewardlab.answers.extraction import extract_by_rule, strip_invisible
 from rewardlab.rewards.base import config_field
 from rewardlab.rewards.verified import VerifiedReward
@@ -121,13 +122,15 @@ class TernaryReward(VerifiedReward):
             raise ValueError(f"abstention phrases {empty!r} have no words once normalised; remove them")
 
     def score(self, batch: RolloutBatch) -> RewardResult:
-        answers = self.answers(batch.completions)
+        graded = self.grade(batch)
+        answers = [reading.answer for reading, _ in graded]
         matcher = AbstentionMatcher(self.abstain_phrases, self.abstain_answers)
         abstained = [matcher(stated_answer_text(text, a, self.extraction))
                      for text, a in zip(batch.completions, answers, strict=True)]
-        # An abstaining sample is not verified; checking None still tells whether its label parses.
-        verdicts = self.verify([None if ab else a for a, ab in zip(answers, abstained, strict=True)],
-                               self.references(batch))
+        # Abstention is decided before correctness: an abstaining sample is not right (its label still tells
+        # whether there is a signal).
+        verdicts = [Verdict(None if v.correct is None else (False if ab else v.correct), v.timed_out)
+                    for (_, v), ab in zip(graded, abstained, strict=True)]
         scores: list[Score] = []
         for ab, verdict in zip(abstained, verdicts, strict=True):
             if verdict.correct is None:

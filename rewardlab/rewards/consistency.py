@@ -101,11 +101,9 @@ class SelfConsistency(VerifiedReward):
     def score(self, batch: RolloutBatch) -> RewardResult:
         n = len(batch)
         groups = list(batch.groups().values())
-        group_of = [0] * n
-        for g, positions in enumerate(groups):
-            for i in positions:
-                group_of[i] = g
-        answers = [r.answer for r in self.extract(batch.completions, group_of, self.group_timeout)]
+        # Each reading is bounded by ``timeout`` alone: a group's budget is the vote's, so that one hostile
+        # completion cannot leave its group's other samples unread.
+        answers = self.answers(batch.completions)
         votes = vote_groups([[answers[i] for i in positions] for positions in groups],
                             self.checker.equivalence(self.group_timeout), self.max_forms)
         scores: list[Score] = [None] * n

@@ -36,9 +36,8 @@ class BinaryCorrectness(VerifiedReward):
     type_name: ClassVar[str] = "binary"
 
     def score(self, batch: RolloutBatch) -> RewardResult:
-        readings = self.extract(batch.completions)
+        readings, verdicts = zip(*self.grade(batch), strict=True) if len(batch) else ((), ())
         found = [r.found for r in readings]
-        verdicts = self.verify([e.answer if e else None for e in found], self.references(batch))
         return RewardResult(
             scores=tuple(None if v.correct is None else float(v.correct) for v in verdicts),
             diagnostics={

@@ -81,6 +81,10 @@ class VerifiedReward(Reward):
         """The answer each completion states under this reward's ``extraction`` policy (never raises)."""
         return self.checker.extract(texts, self.extraction, groups, group_timeout)
 
+    def grade(self, batch: RolloutBatch) -> list[tuple[Reading, Verdict]]:
+        """Each completion's reading and its verdict against its label (see :meth:`AnswerChecker.grade`)."""
+        return self.checker.grade(batch.completions, self.references(batch), self.extraction)
+
     def answers(self, texts: Sequence[object]) -> list[str | None]:
         """:meth:`extract`'s answers alone (``None`` where a completion states none)."""
         return [reading.answer for reading in self.extract(texts)]
