@@ -80,7 +80,7 @@ GRADERS: dict[str, Callable[[Sequence[dict[str, Any]]], list[Verdict]]] = {
 
 def is_real(case: dict[str, Any]) -> bool:
     """A case taken from a real model's output (its source names the model)."""
-    return case["source"].startswith(("smollm2", "issue:real"))
+    return case["source"].startswith("smollm2")
 
 
 def agreement_rows(cases: Sequence[dict[str, Any]], verdicts: dict[str, list[Verdict]]) -> list[dict[str, Any]]:

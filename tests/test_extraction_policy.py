@@ -159,3 +159,46 @@ def test_readings_run_in_the_worker_pool_and_agree_with_inline_ones() -> None:
         assert [r.answer for r in pooled.extract(texts)] == [r.answer for r in AnswerChecker(workers=0).extract(texts)]
     finally:
         pooled.close()
+
+
+def test_a_training_config_sets_one_policy_for_its_reward_and_its_gold(tmp_path) -> None:
+    from rewardlab.training.config import load_config
+
+    config = load_config({"reward": {"type": "weighted_sum", "terms": [{"reward": "binary", "weight": 1.0},
+                                                                         {"reward": "format", "weight": 0.1}]},
+                          "gold": "binary", "extraction": "qwen"})
+    assert config.reward.terms[0].reward.extraction == "qwen" and config.gold.extraction == "qwen"
+    path = tmp_path / "clash.yaml"
+    path.write_text("reward: {type: binary, extraction: boxed}\nextraction: qwen\n")
+    with pytest.raises(ConfigError, match=r"clash\.yaml.*sets extraction: boxed but the run's extraction is qwen"):
+        load_config(path)
+
+
+def test_the_spurious_rewards_recipes_grade_with_the_papers_chain() -> None:
+    from pathlib import Path
+
+    from rewardlab.training.config import load_config
+
+    recipes = sorted((Path(__file__).parent.parent / "configs" / "gpu").glob("spurious-*.yaml"))
+    assert len(recipes) == 7
+    for path in recipes:
+        config = load_config(path)
+        assert config.extraction == "qwen" and config.gold.extraction == "qwen", path
+
+
+def test_a_bench_cell_id_names_the_policy_only_when_it_is_not_the_default() -> None:
+    from rewardlab.bench.config import load_bench_config
+
+    default = load_bench_config(None)
+    same = load_bench_config({**_default_grid(), "extraction": "math_verify"})
+    qwen = load_bench_config({**_default_grid(), "extraction": "qwen"})
+    assert [c["id"] for c in same.cells()] == [c["id"] for c in default.cells()]
+    assert not {c["id"] for c in qwen.cells()} & {c["id"] for c in default.cells()}
+    reward = qwen.train_config(qwen.cells()[0], subject="probe")
+    assert reward.gold.extraction == "qwen"
+
+
+def _default_grid() -> dict:
+    from rewardlab.bench.config import DEFAULT_GRID
+
+    return dict(DEFAULT_GRID)
