@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
                             "or a YAML file; repeat for several")
     score.add_argument("--gold", default="binary", metavar="SPEC", help="the reward that defines correctness")
     score.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+    score.add_argument("--dedupe", action="store_true",
+                       help="drop a line that repeats a sample already read (same problem, same 'sample' index), "
+                            "keeping the first, and count the dropped lines (default: such a file is refused)")
 
     train = command("train", "train a policy with GRPO as a YAML config describes")
     train.add_argument("config", help="YAML training config (see configs/)")
@@ -167,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "score":
         from rewardlab.cli.score import run_score
 
-        return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json)
+        return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json, dedupe=args.dedupe)
     if args.command == "train":
         from rewardlab.cli.train import run_train
 

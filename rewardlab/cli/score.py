@@ -13,7 +13,7 @@ from rich.table import Table
 
 from rewardlab.catalogue import RewardSpec, build_reward
 from rewardlab.cli.console import wide_console
-from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
+from rewardlab.data.rollouts import load_rollouts, rollouts_to_batch
 from rewardlab.evaluation.compare import compare_rewards
 from rewardlab.registry import ConfigError
 
@@ -42,8 +42,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_json: bool = False) -> int:
-    batch = rollouts_to_batch(read_rollouts(rollouts))
+def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_json: bool = False,
+              dedupe: bool = False) -> int:
+    """Score the rollouts file (read as ``rewardlab eval`` reads it, :func:`load_rollouts`) under each reward."""
+    read = load_rollouts(rollouts, dedupe=dedupe)
+    batch = rollouts_to_batch(read.rows)
     rewards = [(text, build_reward(parse_spec(text))) for text in specs]
     gold_reward = build_reward(parse_spec(gold))
     try:
@@ -55,9 +58,11 @@ def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_j
     if as_json:
         clean = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
                  for row in rows]
-        print(json.dumps({"rollouts": str(rollouts), "n": len(batch), "gold": gold, "rows": clean}, indent=2))
+        print(json.dumps({"rollouts": str(rollouts), "n": len(batch), "duplicates_dropped": read.duplicates_dropped,
+                          "gold": gold, "rows": clean}, indent=2))
         return 0
-    table = Table(title=f"{rollouts}: {len(batch)} rollouts, gold = {gold}")
+    dropped = read.duplicates_dropped and f"; --dedupe left out {read.duplicates_dropped} repeated sample line(s)"
+    table = Table(title=f"{rollouts}: {len(batch)} rollouts, gold = {gold}{dropped or ''}")
     columns = [c for c in _COLUMNS if any(c in row for row in rows)]
     for column in columns:
         table.add_column(column, justify="left" if column == "reward" else "right", overflow="fold")

@@ -34,7 +34,9 @@ from rewardlab.metrics.accuracy import majority_correct_per_group, pass_at_k_per
 from rewardlab.metrics.behaviour import has_code_reasoning
 from rewardlab.metrics.calibration import auroc, expected_calibration_error
 from rewardlab.rewards.abstention import AbstentionMatcher
-from rewardlab.types import RewardResult
+from rewardlab.types import RewardResult, problem_keys
+
+__all__ = ["Figure", "Report", "Samples", "abstention_applies", "evaluate_samples", "problem_keys", "report_ks"]
 
 # A reward above it "says correct" (as in rewardlab score and the DriftEvaluator).
 THRESHOLD = 0.5
@@ -49,16 +51,6 @@ def report_ks(n: int) -> tuple[int, ...]:
     """
     ks = [2**i for i in range(max(n, 1).bit_length()) if 2**i <= n]
     return tuple(ks + ([n] if n not in ks and n >= 1 else []))
-
-
-def problem_keys(prompts: Sequence[str], ids: Sequence[Any] | None = None) -> tuple[str, ...]:
-    """The problem of each sample: its ``id`` when every sample has one, else its prompt text.
-
-    Two files evaluated on one problem set are paired by these keys.
-    """
-    if ids is not None and all(i is not None for i in ids):
-        return tuple(f"id:{i}" for i in ids)
-    return tuple(prompts)
 
 
 def abstention_applies(prompts: Sequence[str], abstained: Sequence[bool],
@@ -149,6 +141,7 @@ class Report:
         figures: in the order of :data:`SECTIONS`.
         settings: sampling settings the file records (one value shared by every sample), e.g. temperature.
         behaviours: behaviour-conditional accuracy, when behaviours were detected; else ``None``.
+        duplicates_dropped: lines of the file left out as repeats of a sample already read (``--dedupe``).
     """
 
     source: str
@@ -158,6 +151,7 @@ class Report:
     figures: tuple[Figure, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     behaviours: BehaviourReport | None = None
+    duplicates_dropped: int = 0
 
     def values(self) -> dict[str, float]:
         return {f.name: f.value for f in self.figures}
