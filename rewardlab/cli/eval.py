@@ -126,12 +126,20 @@ def _confidence(batch: RolloutBatch) -> tuple[float | None, ...] | None:
 
 
 def _settings(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The :data:`SETTINGS_COLUMNS` whose value (as JSON writes it) every row shares, and is not null."""
     shared = {}
     for name in SETTINGS_COLUMNS:
-        values = {json.dumps(row.get(name)) for row in rows}
-        if len(values) == 1 and rows[0].get(name) is not None:
-            shared[name] = rows[0][name]
+        first = rows[0].get(name) if rows else None
+        if first is not None and all(_same_json(row.get(name), first) for row in rows):
+            shared[name] = first
     return shared
+
+
+def _same_json(value: Any, first: Any) -> bool:
+    """``json.dumps(value) == json.dumps(first)``, without writing either when they are equal scalars of one type."""
+    if type(value) is type(first) and isinstance(first, (str, int, float)) and value == first:
+        return True
+    return json.dumps(value) == json.dumps(first)
 
 
 @contextmanager
