@@ -80,13 +80,17 @@ def test_resuming_with_a_changed_reward_or_learning_rate_is_refused_naming_each_
 
 def test_logging_saving_and_evaluation_cadence_may_change_on_resume(run: Path) -> None:
     from rewardlab.training.resume import check_resume
+    from rewardlab.training.run import trl_values
+
+    def check(config: object) -> list:
+        return check_resume(config, run, lambda c: trl_values(c, run))
 
     config = load_config({**_values(run, logging_steps=2, save_steps=1, eval_steps=3), "heldout": {
         "n": 4, "k": 2, "max_new_tokens": 4, "every": 2}, "checkpoint_minutes": 5})
-    changed = {c.field for c in check_resume(config, run)}
+    changed = {c.field for c in check(config)}
     assert changed == {"trl.logging_steps", "trl.save_steps", "trl.eval_steps", "heldout.every", "checkpoint_minutes"}
     with pytest.raises(ConfigError, match=r"heldout.k: 2 -> 3"):
-        check_resume(load_config({**_values(run), "heldout": {"n": 4, "k": 3, "max_new_tokens": 4}}), run)
+        check(load_config({**_values(run), "heldout": {"n": 4, "k": 3, "max_new_tokens": 4}}))
 
 
 def test_a_larger_max_steps_continues_a_finished_run_from_its_last_checkpoint_and_says_so(

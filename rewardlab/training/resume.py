@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,23 +76,26 @@ def _plain(values: Any) -> Any:
     return yaml.safe_load(yaml.safe_dump(values, sort_keys=False))
 
 
-def resolved(config: Any, run_dir: Path) -> dict[str, Any]:
+# The GRPOConfig fields of a config, as TRL receives them (rewardlab.training.run.trl_values).
+TrlValues = Callable[[Any], dict[str, Any]]
+
+
+def resolved(config: Any, trl_values: TrlValues) -> dict[str, Any]:
     """A config's fields flattened to dotted names, with ``trl.*`` as TRL receives them (defaults filled)."""
     from rewardlab.training.config import grpo_default
-    from rewardlab.training.run import trl_values
 
     values = _plain(config.to_dict())
     values.pop("trl", None)
     flat = _flat(values)
-    trl = _plain(trl_values(config, run_dir))
+    trl = _plain(trl_values(config))
     flat.update({f"trl.{name}": value for name, value in trl.items()})
     flat["trl.__defaults__"] = {name: _plain(grpo_default(name)) for name in trl}  # for fields one side lacks
     return flat
 
 
-def config_changes(old: Any, new: Any, run_dir: Path) -> list[Change]:
+def config_changes(old: Any, new: Any, trl_values: TrlValues) -> list[Change]:
     """Every field whose value differs between two configs (``TrainConfig``), in the old config's order."""
-    before, after = resolved(old, run_dir), resolved(new, run_dir)
+    before, after = resolved(old, trl_values), resolved(new, trl_values)
     defaults = {**before.pop("trl.__defaults__"), **after.pop("trl.__defaults__")}
 
     def value(flat: dict[str, Any], field: str) -> Any:
@@ -104,8 +108,9 @@ def config_changes(old: Any, new: Any, run_dir: Path) -> list[Change]:
     return [Change(f, value(before, f), value(after, f)) for f in fields if value(before, f) != value(after, f)]
 
 
-def check_resume(config: Any, run_dir: Path) -> list[Change]:
-    """The allowed changes of a rerun against the run's ``config.yaml`` (none for a new run).
+def check_resume(config: Any, run_dir: Path, trl_values: TrlValues) -> list[Change]:
+    """The allowed changes of a rerun against the run's ``config.yaml`` (none for a new run); ``trl_values``
+    gives a config's ``GRPOConfig`` fields.
 
     Raises:
         ConfigError: naming every field that would change what is trained, with old and new values, and the
@@ -116,7 +121,7 @@ def check_resume(config: Any, run_dir: Path) -> list[Change]:
     path = run_dir / CONFIG_FILE
     if not path.is_file():
         return []
-    changes = config_changes(load_config(path), config, run_dir)
+    changes = config_changes(load_config(path), config, trl_values)
     refused = [c for c in changes if not may_change(c.field)]
     if refused:
         raise ConfigError(

@@ -140,7 +140,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         raise FileNotFoundError(f"{config.run_dir}: {missing}")
     run_dir = Path(config.run_dir)
     summary_path = run_dir / "summary.json"
-    changes = check_resume(config, run_dir) if resume else []
+    changes = check_resume(config, run_dir, lambda c: trl_values(c, run_dir)) if resume else []
     finished = json.loads(summary_path.read_text()) if resume and summary_path.is_file() else None
     if finished is not None and not _extends(config, finished, run_dir):
         return finished
