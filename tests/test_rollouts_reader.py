@@ -38,13 +38,28 @@ def _two_problems_under_one_id(prompt_b: str = "What is 2 + 2?", answer_b: str =
     return rows
 
 
+def _four_samples_written_twice() -> list[dict]:
+    rows = [{"id": f"p{p}", "prompt": f"What is {p} + 1?", "completion": f"\\boxed{{{p + 1 if s % 2 else p}}}",
+             "answer": str(p + 1), "sample": s} for p in range(2) for s in range(4)]
+    return rows + rows
+
+
+MIXED = {  # rows, the lines named, what the message says, and the way out it gives
+    "two problems under one id": (_two_problems_under_one_id, "1 and {path}:3: id 'p1' has two different prompts",
+                                  "give each problem its own id"),
+    "a sample written twice": (_four_samples_written_twice, "1 and {path}:9: sample 0 of problem 'id:p0' appears twice",
+                               "pass --dedupe to keep the first"),
+}
+
+
 @pytest.mark.parametrize("command", COMMANDS)
-def test_two_problems_sharing_an_id_are_refused_naming_both_lines(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
-    path = _write(tmp_path / "r.jsonl", _two_problems_under_one_id())
+@pytest.mark.parametrize("case", MIXED)
+def test_what_would_merge_problems_or_count_a_sample_twice_is_refused_naming_both_lines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, case: str) -> None:
+    rows, named, way_out = MIXED[case]
+    path = _write(tmp_path / "r.jsonl", rows())
     message = _error(capsys, command, path)
-    assert message.startswith(f"{path}:1 and {path}:3: id 'p1' has two different prompts")
-    assert "give each problem its own id" in message
+    assert message.startswith(f"{path}:" + named.format(path=path)) and way_out in message
 
 
 def test_one_id_with_two_answers_is_refused_and_without_ids_one_prompt_with_two_answers(tmp_path: Path) -> None:
@@ -59,21 +74,6 @@ def test_one_id_with_two_answers_is_refused_and_without_ids_one_prompt_with_two_
     same = _write(tmp_path / "same.jsonl", [{"id": 7, "prompt": "q", "completion": "x", "answer": 142},
                                             {"id": 7, "prompt": "q", "completion": "y", "answer": "142.0"}])
     assert len(load_rollouts(same).rows) == 2  # one answer, written two ways
-
-
-def _four_samples_written_twice() -> list[dict]:
-    rows = [{"id": f"p{p}", "prompt": f"What is {p} + 1?", "completion": f"\\boxed{{{p + 1 if s % 2 else p}}}",
-             "answer": str(p + 1), "sample": s} for p in range(2) for s in range(4)]
-    return rows + rows
-
-
-@pytest.mark.parametrize("command", COMMANDS)
-def test_a_repeated_sample_is_refused_naming_both_lines(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
-    path = _write(tmp_path / "r.jsonl", _four_samples_written_twice())
-    message = _error(capsys, command, path)
-    assert message.startswith(f"{path}:1 and {path}:9: sample 0 of problem 'id:p0' appears twice")
-    assert "pass --dedupe to keep the first" in message
 
 
 def test_with_dedupe_repeats_are_dropped_and_counted_and_pass_at_k_stays_at_the_samples_there(
