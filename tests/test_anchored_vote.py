@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Hashable, Sequence
 
 import pytest
@@ -57,3 +58,20 @@ def test_anchored_maj_at_k_equals_the_full_vote_and_asks_fewer_pairs(checker: An
     assert majority_correct_per_group(answers, correct, 4, votes.for_k(4))[:4] == [False, True, True, False]
     assert 0 < anchored.asked < full.asked
     print(f"pairs asked: full vote {full.asked}, anchored {anchored.asked}")
+
+
+def test_on_random_problems_the_anchored_vote_gives_the_full_votes_figure_for_every_k() -> None:
+    """Answers are letters; a transitive equality merges some of them (wrong ones too), the reference is one."""
+    rng = random.Random(7)
+    classes = {letter: rng.randrange(6) for letter in "abcdefghijkl"}
+    equal = Equivalence(same=lambda pairs, groups: [classes[a] == classes[b] for a, b in pairs])
+    answers = [[rng.choice("abcdefghijkl") if rng.random() < 0.9 else None for _ in range(8)] for _ in range(400)]
+    references = [rng.choice("abcdefghijkl") for _ in answers]
+    correct = [[None if a is None else classes[a] == classes[r] for a in group]
+               for group, r in zip(answers, references, strict=True)]
+    full, anchored = Counting(equal), Counting(equal)
+    votes = AnchoredVotes(anchored.equivalence(), answers, correct)
+    for k in (1, 2, 4, 8):
+        expected = majority_correct_per_group(answers, correct, k, full.equivalence())
+        assert majority_correct_per_group(answers, correct, k, votes.for_k(k)) == expected, k
+    assert anchored.asked < full.asked / 2
