@@ -45,6 +45,9 @@ MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 _RETRY_STATUS = frozenset({408, 409, 425, 429})
 _MAX_RETRY_AFTER_S = 30.0
 _SNIPPET = 200
+_CUT = "…"
+MIN_SECRET_PREFIX = 6
+"""A start of the API key this long or longer, left at the end of a cut text, is redacted."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -63,11 +66,28 @@ def well_formed(text: str) -> str:
 
 def redact(text: str, secret: str) -> str:
     """``text`` with ``secret`` (as written, and as JSON escapes it) replaced by ``[redacted]``; the one
-    scrub of the API key, applied to errors, log messages and replies alike."""
+    scrub of the API key, applied to errors, log messages and replies alike.
+
+    A text cut short (marked ``…``, as :func:`_snippet` cuts a server's body) may end a piece just
+    inside the key: a start of the key of :data:`MIN_SECRET_PREFIX` or more characters right before
+    a ``…`` is redacted too.
+    """
     if not secret:
         return text
     for spelling in {secret, json.dumps(secret)[1:-1]}:
         text = text.replace(spelling, "[redacted]")
+        cuts = [m.start() for m in re.finditer(_CUT, text)]
+        for cut in reversed(cuts):
+            text = _redact_prefix_before(text, cut, spelling)
+    return text
+
+
+def _redact_prefix_before(text: str, end: int, spelling: str) -> str:
+    """``text`` with the longest start of ``spelling`` (at least :data:`MIN_SECRET_PREFIX` characters) that
+    ends at ``end`` replaced by ``[redacted]``."""
+    for n in range(len(spelling) - 1, MIN_SECRET_PREFIX - 1, -1):
+        if text.endswith(spelling[:n], 0, end):
+            return text[:end - n] + "[redacted]" + text[end:]
     return text
 
 
@@ -88,9 +108,12 @@ class Reply:
     finish_reason: str | None = None
 
 
-def _snippet(data: bytes | str) -> str:
+def _snippet(data: bytes | str, secret: str = "") -> str:
+    """The first :data:`_SNIPPET` characters of a reply, quoted, ``…`` marking a cut; ``secret`` is redacted
+    before the cut, and a start of it left at the cut after (:func:`redact`)."""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    return repr(text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else ""))
+    text = redact(text, secret)
+    return repr(redact(text[:_SNIPPET] + (_CUT if len(text) > _SNIPPET else ""), secret))
 
 
 def _optional_int(value: Any) -> int | None:
@@ -235,7 +258,7 @@ class Endpoint:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 data = response.read(MAX_RESPONSE_BYTES + 1)
         except urllib.error.HTTPError as exc:
-            detail = _snippet(_read_quietly(exc))
+            detail = _snippet(_read_quietly(exc), self.key())
             retry = exc.code in _RETRY_STATUS or exc.code >= 500
             raise _Failure(f"HTTP {exc.code} {exc.reason}: {detail}", retry=retry,
                            wait_s=_retry_after(exc.headers)) from None

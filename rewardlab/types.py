@@ -40,6 +40,16 @@ def prompt_key(prompt: Any) -> str:
     return str(prompt)
 
 
+def problem_keys(prompts: Sequence[str], ids: Sequence[Any] | None = None) -> tuple[str, ...]:
+    """The problem of each sample: its ``id`` when every sample has one, else its prompt text.
+
+    Two files evaluated on one problem set are paired by these keys.
+    """
+    if ids is not None and all(i is not None for i in ids):
+        return tuple(f"id:{i}" for i in ids)
+    return tuple(prompts)
+
+
 def groups_from_prompts(prompts: Sequence[Any]) -> tuple[int, ...]:
     """Group ids for a batch whose groups are runs of identical, adjacent prompts (TRL's layout)."""
     ids: list[int] = []

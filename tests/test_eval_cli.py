@@ -126,7 +126,7 @@ def test_a_confidence_that_is_not_a_probability_is_named(capsys: pytest.CaptureF
     rollouts = tmp_path / "bad.jsonl"
     rollouts.write_text(json.dumps({"prompt": "q", "completion": "\\boxed{1}", "answer": "1", "confidence": "high"}))
     assert main(["eval", str(rollouts)]) == 2
-    assert "rollout 0 (from 0): confidence must be a number in [0, 1] or null, got 'high'" in capsys.readouterr().err
+    assert f"{rollouts}:1: field 'confidence' must be a number in [0, 1] or null, got 'high'" in capsys.readouterr().err
 
 
 _PROBE = """

@@ -316,6 +316,38 @@ def test_the_api_key_never_appears_in_errors(monkeypatch: pytest.MonkeyPatch) ->
     assert error.value.__cause__ is None and error.value.__context__ is None  # no chained server text either
 
 
+@pytest.mark.parametrize("status", [401, 200])  # an error body, and a reply the parser refuses as garbage
+@pytest.mark.parametrize("before_cut", [6, 13, len(SECRET) - 1])
+def test_a_key_cut_across_the_200_character_boundary_leaks_none_of_its_characters(
+        monkeypatch: pytest.MonkeyPatch, status: int, before_cut: int) -> None:
+    monkeypatch.setenv("JUDGE_TEST_KEY", SECRET)
+    body = ("x" * (200 - before_cut) + SECRET + " and more text after it").encode()
+    assert body.decode().index(SECRET) + before_cut == 200  # the cut falls inside the key
+    leaky = ScriptedServer(lambda request: ScriptedReply(status=status, body=body))
+    with leaky as server, pytest.raises(JudgeError) as error:
+        http_judge(server.url, api_key_env="JUDGE_TEST_KEY").score(batch(1))
+    message = str(error.value)
+    assert not any(SECRET[i:i + 6] in message for i in range(len(SECRET) - 5)), message
+    assert "[redac" in message  # the marker itself may be cut
+
+
+def test_a_key_before_the_cut_is_redacted_first_so_the_cut_shows_the_text_after_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGE_TEST_KEY", SECRET)
+    body = ("x" * 150 + SECRET + "y" * 30 + " why").encode()  # 215 characters as sent, 194 redacted
+    leaky = ScriptedServer(lambda request: ScriptedReply(status=401, body=body))
+    with leaky as server, pytest.raises(JudgeError) as error:
+        http_judge(server.url, api_key_env="JUDGE_TEST_KEY").score(batch(1))
+    assert SECRET[:6] not in str(error.value) and "[redacted]" + "y" * 30 + " why'" in str(error.value)
+
+
+def test_a_start_of_the_key_is_redacted_only_at_a_cut_and_from_six_characters() -> None:
+    key = "sk-0123456789"
+    assert redact("ends sk-0123…", key) == "ends [redacted]…"
+    assert redact("ends sk-01…", key) == "ends sk-01…"  # five characters say too little to redact
+    assert redact("mentions sk-0123 mid-text", key) == "mentions sk-0123 mid-text"
+
+
 def test_without_a_key_no_authorization_header_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JUDGE_TEST_KEY", raising=False)
     with ScriptedServer(fixed_reply(GOOD)) as server:

@@ -168,7 +168,24 @@ def test_progress_off_a_terminal_is_a_line_per_event(tmp_path: Path, capsys: pyt
     assert "starting the openai backend for served-model" in lines
     assert "sampling: 10/10 samples" in lines[-3] and "/s, ETA 0 s)" in lines[-3]
     assert lines[-2] == f"{out}: 10 samples written" + lines[-2].split("written")[1]
-    assert lines[-1] == f"{out}: all 10 samples are there already"
+    assert lines[-1] == f"{out}: all 10 samples asked for are there already"
+
+
+def test_a_file_holding_more_samples_than_asked_says_so_and_which_it_uses(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, out = problems_file(tmp_path), tmp_path / "rollouts.jsonl"
+    with ScriptedServer(adder) as server:
+        sample_to_file(endpoint_settings(server.url, data, n=8), out, progress=False)
+        capsys.readouterr()
+        sample_to_file(endpoint_settings(server.url, data, n=2), out)
+        assert len(server.requests) == 40  # nothing more drawn
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == (f"{out}: holds 40 samples (up to 8 per problem), more than the 10 asked (-n 2): these "
+                        "settings use samples 0-1 of problems 0-4 and draw only those missing; the other 30 stay in "
+                        "the file, and rewardlab eval and score read every line, so to evaluate only these write to "
+                        "another file (-o)")
+    assert lines[1] == f"{out}: all 10 samples asked for are there already"
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 40  # the file is left as it was
 
 
 # --- errors: one line, exit 2, no traceback ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ worker process that reports after each item; a worker that stays silent past the
 killed and replaced, the item it held is reported as timed out, and the rest of its task is
 handed to another worker. Nothing is lost and nothing hangs. With a ``key_budget``, the items of
 one key (a group of samples) share a time limit too: past it, the key's pending items are skipped.
+A worker whose parent dies, even by ``kill -9``, ends too (:mod:`rewardlab.orphans`).
 
 A worker first runs the pool's ``warm`` function (for the checker: parsing a few representative
 expressions, so the LaTeX parser has built its tables) and reports ready; only then does it take
@@ -32,6 +33,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from rewardlab.orphans import exit_with_parent
+
 # A task: a key shared by its items (for example a reference answer) and the items themselves.
 Task = tuple[Any, Sequence[Any]]
 # The worker function: (key, items, report) where report(position, result) is called per item.
@@ -44,7 +47,9 @@ SKIPPED = object()
 _READY = -1
 
 
-def _worker_loop(conn: Connection, work: WorkFn, warm: Callable[[], None] | None) -> None:
+def _worker_loop(conn: Connection, work: WorkFn, warm: Callable[[], None] | None, parent_pid: int,
+                 from_main_thread: bool) -> None:
+    exit_with_parent(parent_pid, from_main_thread=from_main_thread)  # a parent killed with -9 leaves no worker
     if warm is not None:
         with contextlib.suppress(Exception):  # a failed warm-up leaves the worker cold, not dead
             warm()
@@ -165,7 +170,9 @@ class DeadlinePool:
             methods = mp.get_all_start_methods()
             self._context = mp.get_context("fork" if "fork" in methods else "spawn")
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_loop, args=(child, self.work, self.warm), daemon=True)
+        in_main = threading.current_thread() is threading.main_thread()
+        process = self._context.Process(target=_worker_loop, daemon=True,
+                                        args=(child, self.work, self.warm, os.getpid(), in_main))
         with _frozen_heap():
             process.start()
         child.close()

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing.managers import SyncManager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from rewardlab.bench.progress import GridProgress
 from rewardlab.metrics.elicitation import best_style_accuracy, projected_accuracy
 from rewardlab.organisms.evaluate import heldout_problems, measure
 from rewardlab.organisms.pretrain import Progress, load_organism, pretrain
+from rewardlab.orphans import exit_with_parent
 from rewardlab.rewards.base import Reward, walk
 from rewardlab.training.tracking import read_metrics
 
@@ -241,8 +243,10 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
 
 
-def _start_worker(threads: int) -> None:
-    """A worker's initializer: its share of the CPU threads (set before torch starts its pool), and quiet."""
+def _start_worker(threads: int, parent_pid: int) -> None:
+    """A worker's initializer: it ends with the bench's process (even one killed with -9), takes its share of
+    the CPU threads (set before torch starts its pool), and is quiet."""
+    exit_with_parent(parent_pid)
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = str(threads)
     import torch
@@ -260,8 +264,10 @@ def _run_in_workers(config: BenchConfig, pending: list[dict[str, Any]], cache_di
     """
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                                           initargs=(threads,)) as pool:
+    manager = SyncManager(ctx=context)
+    manager.start(exit_with_parent, (os.getpid(),))  # the queue's server process ends with the bench too
+    with manager, ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                      initargs=(threads, os.getpid())) as pool:
         queue = manager.Queue()
         organisms = sorted({cell["organism"] for cell in pending})
         tracker.say(f"{jobs} workers × {threads} thread(s); pretraining or loading {', '.join(organisms)}")

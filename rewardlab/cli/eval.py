@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,10 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--elicit-to", type=float, default=1.0, metavar="P",
                         help="the behaviour share at which each ceiling is projected (default 1: every sample)")
     parser.add_argument("--json", action="store_true", help="print only JSON on standard output")
+    parser.add_argument("--dedupe", action="store_true",
+                        help="drop a line that repeats a sample already read (same problem, same 'sample' index), "
+                             "keeping the first, and count the dropped lines in the report (default: such a file is "
+                             "refused)")
     parser.add_argument("--out", metavar="DIR",
                         help="folder for the Markdown, CSV and reliability-diagram files (default: beside the first "
                              "rollouts file; in the MODEL mode ./evaluations, which also keeps the rollouts)")
@@ -114,28 +119,33 @@ def sample_models(args: argparse.Namespace, out_dir: Path) -> list[Path]:
     return paths
 
 
-def _confidence(batch: RolloutBatch, path: Path) -> tuple[float | None, ...] | None:
-    """The file's ``confidence`` column, else the ``<confidence>`` each completion states (RLCR's format)."""
+def _confidence(batch: RolloutBatch) -> tuple[float | None, ...] | None:
+    """The file's ``confidence`` column (checked by the reader), else the ``<confidence>`` each completion states
+    (RLCR's format)."""
     from rewardlab.rewards.calibration import last_tag, parse_confidence
 
     column = batch.columns.get("confidence")
     if column is not None and any(q is not None for q in column):
-        for index, q in enumerate(column):
-            if q is not None and (isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 <= q <= 1.0):
-                raise ValueError(f"{path}: rollout {index} (from 0): confidence must be a number in [0, 1] or null, "
-                                 f"got {q!r}")
         return tuple(None if q is None else float(q) for q in column)
     stated = tuple(parse_confidence(last_tag(c, "confidence")) for c in batch.completions)
     return stated if any(q is not None for q in stated) else None
 
 
 def _settings(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The :data:`SETTINGS_COLUMNS` whose value (as JSON writes it) every row shares, and is not null."""
     shared = {}
     for name in SETTINGS_COLUMNS:
-        values = {json.dumps(row.get(name)) for row in rows}
-        if len(values) == 1 and rows[0].get(name) is not None:
-            shared[name] = rows[0][name]
+        first = rows[0].get(name) if rows else None
+        if first is not None and all(_same_json(row.get(name), first) for row in rows):
+            shared[name] = first
     return shared
+
+
+def _same_json(value: Any, first: Any) -> bool:
+    """``json.dumps(value) == json.dumps(first)``, without writing either when they are equal scalars of one type."""
+    if type(value) is type(first) and isinstance(first, (str, int, float)) and value == first:
+        return True
+    return json.dumps(value) == json.dumps(first)
 
 
 @contextmanager
@@ -176,21 +186,21 @@ def built_behaviours(args: argparse.Namespace) -> Iterator[list[Detector]]:
 
 def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[str, Reward]],
                   source: str | None = None, detectors: Sequence[Detector] = (), *, elicit_to: float = 1.0,
-                  resamples: int = 10_000, seed: int = 0) -> tuple[Report, Samples]:
-    """Score the rollouts of ``path`` with ``gold`` and each reward, and split accuracy by each detector
-    (ceilings at ``elicit_to``, intervals from ``resamples`` bootstrap resamples seeded with ``seed``);
-    its report and per-sample facts."""
+                  resamples: int = 10_000, seed: int = 0, dedupe: bool = False) -> tuple[Report, Samples]:
+    """Score the rollouts of ``path`` (read by :func:`~rewardlab.data.rollouts.load_rollouts`, ``dedupe`` dropping
+    repeated samples) with ``gold`` and each reward, and split accuracy by each detector (ceilings at
+    ``elicit_to``, intervals from ``resamples`` bootstrap resamples seeded with ``seed``); its report and
+    per-sample facts."""
     from rewardlab.behaviours import detect_all
-    from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
+    from rewardlab.data.rollouts import load_rollouts, rollouts_to_batch
     from rewardlab.evaluation.report import Samples, abstention_applies, evaluate_samples, problem_keys
     from rewardlab.rewards.abstention import AbstentionMatcher, stated_answer_text
     from rewardlab.types import gold_correct
 
-    rows = read_rollouts(path)
-    if not rows:
-        raise ValueError(f"{path} holds no rollouts")
+    rollouts = load_rollouts(path, dedupe=dedupe)
+    rows = rollouts.rows
     batch = rollouts_to_batch(rows)
-    confidence = _confidence(batch, path)
+    confidence = _confidence(batch)
     gold_result = gold.score(batch)
     results = {text: gold_result if reward == gold else reward.score(batch) for text, reward in rewards}
     answers = gold_result.diagnostics["parsed_answer"]
@@ -211,7 +221,7 @@ def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[s
     )
     report = evaluate_samples(samples, equivalence=gold.checker.equivalence(), source=source or str(path),
                               settings=_settings(rows), elicit_to=elicit_to, resamples=resamples, seed=seed)
-    return report, samples
+    return replace(report, duplicates_dropped=rollouts.duplicates_dropped), samples
 
 
 def _write_files(subject: Any, stem: str, out_dir: Path,
@@ -245,7 +255,7 @@ def run_eval(args: argparse.Namespace) -> int:
         paths = sample_models(args, out_dir) if model_mode else [Path(p) for p in args.inputs]
         sources = [f"{m} ({p})" if model_mode else None for m, p in zip(args.inputs, paths, strict=True)]
         evaluated = [evaluate_file(p, gold, rewards, s, detectors, elicit_to=args.elicit_to,
-                                   resamples=args.resamples, seed=args.bootstrap_seed)
+                                   resamples=args.resamples, seed=args.bootstrap_seed, dedupe=args.dedupe)
                      for p, s in zip(paths, sources, strict=True)]
     labels = [""] if len(paths) == 1 else ["A", "B"]
     with_confidence = [(label, p, samples) for label, p, (_, samples) in zip(labels, paths, evaluated, strict=True)

@@ -42,6 +42,8 @@ def header_lines(report: Report, label: str = "") -> list[str]:
     lines = [line + (f"; {settings}" if settings else "")]
     if report.settings.get("temperature") == 0:
         lines.append("  sampled at T = 0: accuracy is the greedy accuracy")
+    if report.duplicates_dropped:
+        lines.append(f"  --dedupe: {report.duplicates_dropped} repeated sample line(s) left out")
     return lines
 
 
@@ -271,7 +273,8 @@ def report_json(report: Report) -> dict[str, Any]:
     """``source``, ``n_samples``, ``n_problems``, ``ks``, ``settings``, every figure but the rewards' at the top
     (``accuracy``, ``pass@K``, ``maj@K``, ...), and ``rewards``: ``{name: {mean, agreement, precision, recall}}``."""
     out: dict[str, Any] = {"source": report.source, "n_samples": report.n_samples,
-                           "n_problems": len(report.problems), "ks": list(report.ks), "settings": dict(report.settings)}
+                           "n_problems": len(report.problems), "ks": list(report.ks), "settings": dict(report.settings),
+                           "duplicates_dropped": report.duplicates_dropped}
     rewards: dict[str, dict[str, float | None]] = {}
     for f in report.figures:
         if f.section == "reward":

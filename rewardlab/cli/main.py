@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--explain", action="store_true",
                        help="also show, per sample, each answer-checking reward's extracted answer, math-verify's "
                             "parse of it and the verdict")
+    score.add_argument("--dedupe", action="store_true",
+                       help="drop a line that repeats a sample already read (same problem, same 'sample' index), "
+                            "keeping the first, and count the dropped lines (default: such a file is refused)")
 
     train = command("train", "train a policy with GRPO as a YAML config describes")
     train.add_argument("config", help="YAML training config (see configs/)")
@@ -180,8 +183,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "score":
         from rewardlab.cli.score import run_score
 
-        return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json, extraction=args.extraction,
-                         explain_samples=args.explain)
+        return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json, dedupe=args.dedupe,
+                         extraction=args.extraction, explain_samples=args.explain)
     if args.command == "train":
         from rewardlab.cli.train import run_train
 

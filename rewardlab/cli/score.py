@@ -14,7 +14,7 @@ from rich.table import Table
 from rewardlab.answers.grader import describe, explain, grader_record
 from rewardlab.catalogue import RewardSpec, build_reward
 from rewardlab.cli.console import wide_console
-from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
+from rewardlab.data.rollouts import load_rollouts, rollouts_to_batch
 from rewardlab.evaluation.compare import compare_rewards
 from rewardlab.registry import ConfigError
 from rewardlab.rewards.verified import with_extraction
@@ -53,8 +53,10 @@ def build_graded(spec: str, extraction: str | None) -> Any:
 
 
 def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_json: bool = False,
-              extraction: str | None = None, explain_samples: bool = False) -> int:
-    batch = rollouts_to_batch(read_rollouts(rollouts))
+              dedupe: bool = False, extraction: str | None = None, explain_samples: bool = False) -> int:
+    """Score the rollouts file (read as ``rewardlab eval`` reads it, :func:`load_rollouts`) under each reward."""
+    read = load_rollouts(rollouts, dedupe=dedupe)
+    batch = rollouts_to_batch(read.rows)
     rewards = [(text, build_graded(text, extraction)) for text in specs]
     gold_reward = build_graded(gold, extraction)
     grader = grader_record(gold_reward)
@@ -68,12 +70,14 @@ def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_j
     if as_json:
         clean = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
                  for row in rows]
-        out = {"rollouts": str(rollouts), "n": len(batch), "gold": gold, "grader": grader, "rows": clean}
+        out = {"rollouts": str(rollouts), "n": len(batch), "duplicates_dropped": read.duplicates_dropped,
+               "gold": gold, "grader": grader, "rows": clean}
         if explained:
             out["explain"] = {name: [vars(row) for row in samples] for name, samples in explained.items()}
         print(json.dumps(out, indent=2))
         return 0
-    table = Table(title=f"{rollouts}: {len(batch)} rollouts, gold = {gold}\n{describe(grader)}")
+    dropped = read.duplicates_dropped and f"; --dedupe left out {read.duplicates_dropped} repeated sample line(s)"
+    table = Table(title=f"{rollouts}: {len(batch)} rollouts, gold = {gold}{dropped or ''}\n{describe(grader)}")
     columns = [c for c in _COLUMNS if any(c in row for row in rows)]
     for column in columns:
         table.add_column(column, justify="left" if column == "reward" else "right", overflow="fold")

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 FILE_SUFFIXES = (".json", ".jsonl", ".parquet", ".csv")
+logger = logging.getLogger(__name__)
+
+
+def drop_partial_last_line(path: str | os.PathLike[str]) -> int:
+    """Cut a JSON-lines file back to its last newline: a line without one was being written when a run was
+    killed. Returns the bytes dropped (a warning names the file when there were any)."""
+    path = Path(path)
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return 0
+    keep = data.rfind(b"\n") + 1
+    with path.open("r+b") as handle:
+        handle.truncate(keep)
+    logger.warning("%s: dropped a partial last line (%d bytes) left by a killed run", path, len(data) - keep)
+    return len(data) - keep
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -3,6 +3,11 @@
 Each line holds at least ``prompt`` and ``completion``; ``answer`` (the reference), ``group_id``
 (samples of one prompt share it) and ``confidence`` are optional, and any other field is kept as a
 column. A prompt or completion may be plain text or a conversation (a list of messages).
+
+:func:`read_rollouts` checks each line (required fields; ``answer`` text, a number or a list of them;
+``confidence`` a number in [0, 1]); :func:`load_rollouts`, the reader of ``rewardlab eval`` and
+``rewardlab score``, also checks the file as a whole (:mod:`rewardlab.data.rollout_checks`): not empty,
+one prompt and answer per problem, each sample of a problem once.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rewardlab.data.files import read_jsonl
+from rewardlab.data.rollout_checks import check_line, check_problems
 from rewardlab.data.text import answer_text
 from rewardlab.types import RolloutBatch, completion_text, groups_from_prompts, prompt_key
 
@@ -33,14 +40,53 @@ def read_rollouts(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         FileNotFoundError: the file does not exist.
         ValueError: naming the file and line of a malformed line or one without ``prompt``/``completion``.
     """
-    rows: list[dict[str, Any]] = []
+    return [row for _, row in _numbered_rows(path)]
+
+
+def _numbered_rows(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
+    rows: list[tuple[int, dict[str, Any]]] = []
     for number, row in read_jsonl(path):
         missing = _missing(row)
         if missing:
             raise ValueError(f"{path}:{number}: missing required field(s) {', '.join(missing)}; fields "
                              f"present: {', '.join(row) or '(none)'}")
-        rows.append(row)
+        check_line(path, number, row)
+        rows.append((number, row))
     return rows
+
+
+@dataclass(frozen=True)
+class Rollouts:
+    """The rollouts of one file as :func:`load_rollouts` read them.
+
+    Attributes:
+        rows: the rollouts kept, in file order.
+        lines: the line number of each kept rollout.
+        duplicates_dropped: lines dropped by ``dedupe`` (a sample of a problem already read).
+    """
+
+    rows: tuple[dict[str, Any], ...]
+    lines: tuple[int, ...]
+    duplicates_dropped: int = 0
+
+
+def load_rollouts(path: str | os.PathLike[str], *, dedupe: bool = False) -> Rollouts:
+    """The rollouts of a file, checked line by line (:func:`read_rollouts`) and as a whole: the one reader of
+    ``rewardlab eval`` and ``rewardlab score``, so both accept and refuse the same files with the same messages.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: ``file:line``, the field and what to write: an empty file, a malformed line, two lines of
+            one problem (``id``, or prompt when lines have no ``id``) with different prompts or answers, or the
+            same sample (``sample`` index) of a problem twice, unless ``dedupe`` (the first is kept).
+    """
+    numbered = _numbered_rows(path)
+    if not numbered:
+        raise ValueError(f"{path} holds no rollouts; write one JSON object per line with prompt, completion and "
+                         'answer, e.g. {"prompt": "1+1?", "completion": "\\boxed{2}", "answer": "2"}')
+    keep = check_problems(path, numbered, dedupe=dedupe)
+    return Rollouts(rows=tuple(numbered[i][1] for i in keep), lines=tuple(numbered[i][0] for i in keep),
+                    duplicates_dropped=len(numbered) - len(keep))
 
 
 def write_rollouts(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]) -> int:

@@ -5,7 +5,8 @@ vote, the texts, a stated confidence, abstention, each reward's result) into a :
 
 - accuracy (mean over scorable samples; at T = 0 the greedy accuracy), unbiased pass@k and maj@k for
   every k of :func:`report_ks` (maj@k votes by the equivalence given: math-verify classes from
-  ``checker.equivalence()``, as ``self_consistency`` votes);
+  ``checker.equivalence()``, as ``self_consistency`` votes, anchored on the gold verdicts: answers
+  correct against the reference vote together, :mod:`rewardlab.evaluation.anchored`);
 - code-reasoning rate, boxed rate, mean length (characters);
 - when some sample states a confidence: ECE, Brier, AUROC and the mean confidence;
 - when abstention applies (:func:`abstention_applies`): abstention, hallucination and truthfulness;
@@ -28,13 +29,16 @@ from typing import Any
 
 from rewardlab.answers.extraction import has_boxed_answer
 from rewardlab.answers.vote import EXACT, Equivalence
+from rewardlab.evaluation.anchored import AnchoredVotes
 from rewardlab.evaluation.bootstrap import ProblemSums
 from rewardlab.evaluation.conditional import BehaviourReport, behaviour_report
 from rewardlab.metrics.accuracy import majority_correct_per_group, pass_at_k_per_group
 from rewardlab.metrics.behaviour import has_code_reasoning
 from rewardlab.metrics.calibration import auroc, expected_calibration_error
 from rewardlab.rewards.abstention import AbstentionMatcher
-from rewardlab.types import RewardResult
+from rewardlab.types import RewardResult, problem_keys
+
+__all__ = ["Figure", "Report", "Samples", "abstention_applies", "evaluate_samples", "problem_keys", "report_ks"]
 
 # A reward above it "says correct" (as in rewardlab score and the DriftEvaluator).
 THRESHOLD = 0.5
@@ -49,16 +53,6 @@ def report_ks(n: int) -> tuple[int, ...]:
     """
     ks = [2**i for i in range(max(n, 1).bit_length()) if 2**i <= n]
     return tuple(ks + ([n] if n not in ks and n >= 1 else []))
-
-
-def problem_keys(prompts: Sequence[str], ids: Sequence[Any] | None = None) -> tuple[str, ...]:
-    """The problem of each sample: its ``id`` when every sample has one, else its prompt text.
-
-    Two files evaluated on one problem set are paired by these keys.
-    """
-    if ids is not None and all(i is not None for i in ids):
-        return tuple(f"id:{i}" for i in ids)
-    return tuple(prompts)
 
 
 def abstention_applies(prompts: Sequence[str], abstained: Sequence[bool],
@@ -149,6 +143,7 @@ class Report:
         figures: in the order of :data:`SECTIONS`.
         settings: sampling settings the file records (one value shared by every sample), e.g. temperature.
         behaviours: behaviour-conditional accuracy, when behaviours were detected; else ``None``.
+        duplicates_dropped: lines of the file left out as repeats of a sample already read (``--dedupe``).
     """
 
     source: str
@@ -158,6 +153,7 @@ class Report:
     figures: tuple[Figure, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     behaviours: BehaviourReport | None = None
+    duplicates_dropped: int = 0
 
     def values(self) -> dict[str, float]:
         return {f.name: f.value for f in self.figures}
@@ -208,9 +204,12 @@ def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, sour
     each_problem = range(len(keys))
     for k in ks:
         build.mean(f"pass@{k}", "accuracy", pass_at_k_per_group(correct_per_problem, k), each_problem)
+    # A vote that asks math-verify is anchored on the gold verdicts (rewardlab.evaluation.anchored); EXACT is not.
+    anchored = AnchoredVotes(equivalence, answers_per_problem, correct_per_problem) if equivalence.same else None
     for k in ks:
+        voting = equivalence if anchored is None else anchored.for_k(k)
         build.mean(f"maj@{k}", "accuracy",
-                   majority_correct_per_group(answers_per_problem, correct_per_problem, k, equivalence), each_problem)
+                   majority_correct_per_group(answers_per_problem, correct_per_problem, k, voting), each_problem)
 
     build.mean("code_reasoning_rate", "behaviour", [has_code_reasoning(t) for t in samples.completions])
     build.mean("boxed_rate", "behaviour", [has_boxed_answer(t) for t in samples.completions])

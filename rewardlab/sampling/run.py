@@ -12,6 +12,24 @@ from rewardlab.sampling.settings import SampleSettings
 from rewardlab.sampling.writer import SampleWriter, samples_present
 
 
+def beyond_request(present: set[tuple[int, int]], n_problems: int, n: int) -> list[tuple[int, int]]:
+    """The ``(group_id, sample)`` pairs of a file outside what is asked: a sample index ``>= n`` or a problem
+    past the first ``n_problems``."""
+    return sorted(key for key in present if key[0] >= n_problems or key[1] >= n)
+
+
+def more_than_asked(path: Path, held: int, extra: list[tuple[int, int]], n_problems: int, n: int) -> str:
+    """The note that a file holds more samples than asked, saying which ones a rerun uses and which it leaves."""
+    most = max(s for _, s in extra) + 1
+    past = max(g for g, _ in extra) + 1
+    scope = f"samples 0-{n - 1} of problems 0-{n_problems - 1}"
+    held_scope = f"up to {max(most, n)} per problem" + (f", for {past} problems" if past > n_problems else "")
+    return (f"{path}: holds {held} samples ({held_scope}), more than the {n_problems * n} asked (-n {n}"
+            f"{f' --limit {n_problems}' if past > n_problems else ''}): these settings use {scope} and draw "
+            f"only those missing; the other {len(extra)} stay in the file, and rewardlab eval and score read "
+            f"every line, so to evaluate only these write to another file (-o)")
+
+
 def sample_to_file(settings: SampleSettings, out_path: str | os.PathLike[str], progress: bool = True) -> Path:
     """Sample ``settings.n`` completions of each problem into ``out_path`` (JSON lines); returns the path.
 
@@ -32,8 +50,11 @@ def sample_to_file(settings: SampleSettings, out_path: str | os.PathLike[str], p
     requests = build_requests(problems, n=settings.n, template=settings.template, seed=settings.seed, done=present)
     total = len(problems) * settings.n
     with SampleProgress(total, total - len(requests), enabled=progress) as report:
+        extra = beyond_request(present, len(problems), settings.n)
+        if extra:
+            report.note(more_than_asked(path, len(present), extra, len(problems), settings.n))
         if not requests:
-            report.note(f"{path}: all {total} samples are there already")
+            report.note(f"{path}: all {total} samples asked for are there already")
             return path
         if len(requests) < total:
             report.note(f"{path}: resuming, {total - len(requests)} of {total} samples there already")

@@ -9,27 +9,14 @@ other problems, is refused rather than mixed.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from rewardlab.data.files import read_jsonl
-
-logger = logging.getLogger(__name__)
+from rewardlab.data.files import drop_partial_last_line, read_jsonl
 
 _ELSEWHERE = "rerun with the settings it was drawn with, or write to another file (-o)"
-
-
-def _drop_partial_last_line(path: Path) -> None:
-    """Cut the file back to its last newline: a line without one was being written when a run was killed."""
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        keep = data.rfind(b"\n") + 1
-        with path.open("r+b") as handle:
-            handle.truncate(keep)
-        logger.warning("%s: dropped a partial last line (%d bytes) left by a killed run", path, len(data) - keep)
 
 
 def _check_line(path: Path, number: int, record: Any, settings: Mapping[str, Any], prompts: Sequence[str]) -> None:
@@ -60,7 +47,7 @@ def samples_present(path: Path, settings: Mapping[str, Any], prompts: Sequence[s
     """
     if not path.exists():
         return set()
-    _drop_partial_last_line(path)
+    drop_partial_last_line(path)
     present: set[tuple[int, int]] = set()
     try:
         for number, record in read_jsonl(path):

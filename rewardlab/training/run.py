@@ -127,12 +127,8 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     """
     from transformers import PrinterCallback, TrainerCallback
 
-    from rewardlab.training.checkpoints import (
-        SaveEveryMinutes,
-        checkpoint_step,
-        last_complete_checkpoint,
-        move_aside,
-    )
+    from rewardlab.training.checkpoints import SaveEveryMinutes, checkpoint_step, move_aside
+    from rewardlab.training.resume import CONFIG_FILE, ResumeRecord, check_resume
     from rewardlab.training.trainer import GRPOTrainer
     from rewardlab.training.world_size import check_world_size, launched_world_size
 
@@ -144,13 +140,16 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         raise FileNotFoundError(f"{config.run_dir}: {missing}")
     run_dir = Path(config.run_dir)
     summary_path = run_dir / "summary.json"
-    if resume and summary_path.is_file():
-        return json.loads(summary_path.read_text())
+    changes = check_resume(config, run_dir, lambda c: trl_values(c, run_dir)) if resume else []
+    finished = json.loads(summary_path.read_text()) if resume and summary_path.is_file() else None
+    if finished is not None and not _extends(config, finished, run_dir):
+        return finished
     if not resume and (moved := move_aside(run_dir)) is not None:
         print(f"--no-resume: moved the earlier run {run_dir} aside to {moved}", flush=True)
     args = grpo_args(config, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    dump_config(config, run_dir / "config.yaml")
+    if not (run_dir / CONFIG_FILE).is_file():  # written when the run starts, never rewritten
+        dump_config(config, run_dir / CONFIG_FILE)
     started = time.perf_counter()
     model, tokenizer = (supplied.model, supplied.tokenizer) if supplied.model is not None \
         else build_model(config.model)
@@ -172,7 +171,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         trainer.add_callback(SaveEveryMinutes(config.checkpoint_minutes))
     if supplied.quiet:
         trainer.remove_callback(PrinterCallback)
-    checkpoint = last_complete_checkpoint(args.output_dir) if resume else None
+    checkpoint = _resume_point(args.output_dir, resume)
     main_process = trainer.accelerator.is_main_process  # the one writer of the run folder's files
     if main_process:
         _keep_metrics_until(run_dir / "metrics.jsonl", checkpoint_step(checkpoint))
@@ -183,8 +182,8 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         before = measure(trainer.model, tokenizer, True) if supplied.measure_before else None
         if main_process:
             before_path.write_text(json.dumps(before))
-    if checkpoint is not None and trainer.metrics_writer is not None:
-        trainer.metrics_writer.write(checkpoint_step(checkpoint), {"resumed_from": checkpoint})
+    if checkpoint is not None and main_process:
+        trainer.add_callback(ResumeRecord(trainer.metrics_writer, run_dir, checkpoint, changes))
     try:
         with warnings.catch_warnings():
             # TRL 1.16 itself reads transformers' deprecated `model.is_gradient_checkpointing` around every
@@ -201,7 +200,8 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
             config.gold.close()
     summary = {"steps": trainer.state.global_step, "world_size": trainer.accelerator.num_processes,
                "seconds": round(time.perf_counter() - started, 2),
-               "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after,
+               "resumed_from": checkpoint, **_extension(finished, checkpoint),
+               "heldout_before": before, "heldout_after": after,
                "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
                "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()}}
     if main_process:
@@ -209,11 +209,50 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     return summary
 
 
+def _extends(config: TrainConfig, finished: dict[str, Any], run_dir: Path) -> bool:
+    """Whether a finished run is asked for more steps (a larger ``max_steps``); says so when it is not."""
+    max_steps = config.trl.get("max_steps", -1)
+    if max_steps is None or max_steps <= finished.get("steps", 0):
+        if max_steps is not None and max_steps > 0 and max_steps < finished.get("steps", 0):
+            print(f"{run_dir}: finished at step {finished['steps']}; max_steps {max_steps} asks for no more, so "
+                  "nothing is trained and its summary is printed as it is", flush=True)
+        return False
+    print(f"{run_dir}: finished at step {finished['steps']}; max_steps {max_steps} extends it: training continues "
+          "from its last checkpoint", flush=True)
+    return True
+
+
+def _extension(finished: dict[str, Any] | None, checkpoint: str | None) -> dict[str, Any]:
+    """The summary's account of a finished run trained further: how far it had gone and where it continued."""
+    if finished is None:
+        return {}
+    return {"extended": {"from_steps": finished.get("steps"), "continued_from": checkpoint,
+                         "note": f"a finished run of {finished.get('steps')} steps trained further from "
+                                 f"{Path(checkpoint).name if checkpoint else 'step 0 (no checkpoint was left)'}"}}
+
+
+def _resume_point(checkpoints: str, resume: bool) -> str | None:
+    """The newest sound checkpoint to resume from (broken ones moved aside, each named), or None."""
+    from rewardlab.training.checkpoints import last_complete_checkpoint, sound_checkpoint
+
+    if not resume:
+        return None
+    had_any = last_complete_checkpoint(checkpoints) is not None
+    checkpoint = sound_checkpoint(checkpoints, say=lambda message: print(message, flush=True))
+    if had_any and checkpoint is None:
+        print(f"{checkpoints}: no sound checkpoint is left, so the run starts over from step 0", flush=True)
+    return checkpoint
+
+
 def _keep_metrics_until(path: Path, step: int) -> None:
     """Drop the records a restarted run will write again: all of them from a fresh start, and those
-    after the checkpoint's step when resuming, so that ``metrics.jsonl`` holds each step once."""
+    after the checkpoint's step when resuming, so that ``metrics.jsonl`` holds each step once. A last
+    line cut off by a kill is dropped first (as ``rewardlab sample`` drops one)."""
+    from rewardlab.data.files import drop_partial_last_line
+
     if not path.is_file():
         return
+    drop_partial_last_line(path)
     lines = path.read_text().splitlines() if step else []
     kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
     path.write_text("".join(line + "\n" for line in kept))
