@@ -1,0 +1,109 @@
+"""The reward-hacking alarms on synthetic streams with known change points (pure functions, no training)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from rewardlab.monitoring import Monitor, MonitorConfig, scan
+from rewardlab.monitoring.detectors import change_since_start
+from rewardlab.registry import ConfigError
+from rewardlab.training.config import load_config
+
+WINDOW = 10
+
+
+def stream(steps: int, seed: int = 0, change_at: int | None = None, **shifts: float) -> list[dict[str, float]]:
+    """Logged records of a steady run with Gaussian noise; from ``change_at`` on, each key named in ``shifts``
+    moves by its shift (a step change)."""
+    rng = random.Random(seed)
+    levels = {"rewardlab/proxy_reward": (0.5, 0.05), "rewardlab/gold_accuracy": (0.45, 0.05),
+              "rewardlab/agreement": (0.7, 0.05), "entropy": (1.0, 0.05), "completions/mean_length": (40.0, 2.0),
+              "frac_reward_zero_std": (0.3, 0.05), "rewardlab/component/binary/variance_share": (0.5, 0.05),
+              "rewardlab/component/format/variance_share": (0.5, 0.05)}
+    records = []
+    for step in range(1, steps + 1):
+        record: dict[str, float] = {"step": step}
+        for key, (mean, sd) in levels.items():
+            shift = shifts.get(key.split("/")[-2] if "component" in key else key.split("/")[-1], 0.0)
+            record[key] = rng.gauss(mean + (shift if change_at is not None and step >= change_at else 0.0), sd)
+        records.append(record)
+    return records
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_noise_alone_raises_nothing_over_a_thousand_steps(seed: int) -> None:
+    assert scan(stream(1000, seed=seed), MonitorConfig(window=WINDOW)) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_proxy_up_gold_down_is_found_within_one_window_of_the_change(seed: int) -> None:
+    change = 300
+    events = scan(stream(600, seed=seed, change_at=change, proxy_reward=0.1, gold_accuracy=-0.1),
+                  MonitorConfig(window=WINDOW))
+    hacked = [e for e in events if e.name == "proxy_up_gold_down"]
+    assert [e.name for e in events if e.step < change] == []
+    assert change <= hacked[0].step <= change + WINDOW
+    assert hacked[0].figures["proxy_now"] > hacked[0].figures["proxy_start"]
+    assert hacked[0].figures["gold_now"] < hacked[0].figures["gold_start"]
+    assert "proxy rose" in hacked[0].reading and "gold fell" in hacked[0].reading
+
+
+def test_proxy_rising_with_gold_rising_is_no_alarm() -> None:
+    events = scan(stream(400, change_at=200, proxy_reward=0.1, gold_accuracy=0.1), MonitorConfig(window=WINDOW))
+    assert [e.name for e in events] == []
+
+
+def test_without_gold_the_proxy_only_alarms_still_fire() -> None:
+    records = [{k: v for k, v in r.items() if "gold" not in k and "agreement" not in k}
+               for r in stream(400, change_at=200, proxy_reward=0.3, entropy=-0.7, frac_reward_zero_std=0.6)]
+    names = {e.name for e in scan(records, MonitorConfig(window=WINDOW))}
+    assert names == {"entropy_collapse", "no_signal_groups"}
+
+
+@pytest.mark.parametrize(("shift", "name"), [(60.0, "length_blowup"), (-25.0, "length_collapse")])
+def test_length_blowup_and_collapse(shift: float, name: str) -> None:
+    events = scan(stream(300, change_at=150, mean_length=shift), MonitorConfig(window=WINDOW))
+    assert [e.name for e in events] == [name]
+    assert 150 <= events[0].step <= 150 + WINDOW
+
+
+def test_one_component_dominating_the_variance_is_named() -> None:
+    events = scan(stream(300, change_at=100, binary=0.45, format=-0.45), MonitorConfig(window=WINDOW))
+    assert [e.name for e in events] == ["component_dominates"]
+    assert "binary" in events[0].reading and events[0].figures["share"] > 0.9
+
+
+def test_judge_score_inflation_reads_the_judge_mean_against_agreement() -> None:
+    records = [{**r, "rewards/judge/mean": r["rewardlab/proxy_reward"]}
+               for r in stream(300, change_at=150, proxy_reward=0.1, agreement=-0.2)]
+    names = [e.name for e in scan(records, MonitorConfig(window=WINDOW))]
+    assert names == ["judge_score_inflation"]
+
+
+def test_an_event_is_raised_again_only_after_its_condition_cleared() -> None:
+    monitor = Monitor(MonitorConfig(window=2, zero_std_share=0.5))
+    raised = [e.step for step, z in enumerate([0.9, 0.9, 0.9, 0.1, 0.1, 0.9, 0.9], start=1)
+              for e in monitor.observe(step, {"frac_reward_zero_std": z})]
+    assert raised == [2, 7]
+
+
+def test_change_since_start_by_hand() -> None:
+    change = change_since_start([1.0, 3.0, 0.0, 5.0, 7.0], window=2)
+    assert change is not None
+    # first window mean 2 (variance 2), last mean 6 (variance 2): z = 4 / sqrt(2/2 + 2/2)
+    assert (change.start, change.now) == (2.0, 6.0)
+    assert change.z == pytest.approx(4 / 2 ** 0.5)
+    assert change_since_start([1.0, 2.0, 3.0], window=2) is None
+
+
+def test_stop_on_with_a_misspelled_event_fails_at_load_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError, match=r"monitor\.stop_on\[0\].*did you mean 'proxy_up_gold_down'"):
+        load_config({"monitor": {"stop_on": ["proxy_up_gold_dwn"]}}, where="run.yaml")
+
+
+def test_monitor_section_loads_and_round_trips() -> None:
+    config = load_config({"monitor": {"window": 5, "stop_on": ["proxy_up_gold_down"]}})
+    assert config.monitor == MonitorConfig(window=5, stop_on=("proxy_up_gold_down",))
+    assert load_config(config.to_dict()).monitor == config.monitor
