@@ -107,3 +107,86 @@ def test_monitor_section_loads_and_round_trips() -> None:
     config = load_config({"monitor": {"window": 5, "stop_on": ["proxy_up_gold_down"]}})
     assert config.monitor == MonitorConfig(window=5, stop_on=("proxy_up_gold_down",))
     assert load_config(config.to_dict()).monitor == config.monitor
+
+
+def _run_folder(tmp_path, records, config: dict | None = None):
+    import json
+
+    import yaml
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    if config is not None:
+        (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    return folder
+
+
+class _State:
+    def __init__(self, step: int) -> None:
+        self.global_step, self.is_world_process_zero = step, True
+
+
+class _Control:
+    should_training_stop = False
+
+
+def test_the_callback_records_events_and_stops_on_a_named_one(tmp_path) -> None:
+    from rewardlab.training.monitor import RewardMonitor
+    from rewardlab.training.tracking import read_metrics
+
+    callback = RewardMonitor(MonitorConfig(window=WINDOW, stop_on=("proxy_up_gold_down",)),
+                             metrics_path=tmp_path / "metrics.jsonl", quiet=True)
+    control = _Control()
+    stopped_at = None
+    for record in stream(400, change_at=200, proxy_reward=0.15, gold_accuracy=-0.15):
+        callback.on_log(None, _State(record["step"]), control, logs=dict(record))
+        if control.should_training_stop:
+            stopped_at = record["step"]
+            break
+    assert stopped_at is not None and 200 <= stopped_at <= 200 + WINDOW
+    written = read_metrics(tmp_path / "metrics.jsonl")
+    assert [(r["step"], r["event"]) for r in written] == [(stopped_at, "proxy_up_gold_down")]
+    assert callback.summary()["stopped_by"] == {"event": "proxy_up_gold_down", "step": stopped_at}
+
+
+def test_report_prints_the_story_and_writes_the_picture_without_torch(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    records = stream(300, change_at=150, proxy_reward=0.15, gold_accuracy=-0.15)
+    folder = _run_folder(tmp_path, records, {"reward": "self_consistency", "monitor": {"window": WINDOW}})
+    events = scan(records, MonitorConfig(window=WINDOW))
+    with (folder / "metrics.jsonl").open("a") as handle:  # events as the callback records them
+        import json
+
+        for event in events:
+            handle.write(json.dumps({"step": event.step, **event.record()}) + "\n")
+    code = ("import sys; from rewardlab.cli.main import main; code = main(['report', sys.argv[1]]); "
+            "assert 'torch' not in sys.modules and 'trl' not in sys.modules, 'imported torch'; sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    first = next(e for e in events if e.name == "proxy_up_gold_down")
+    assert f"step {first.step:>5}  proxy_up_gold_down" in done.stdout
+    assert f"would have stopped at step {first.step} of 300" in done.stdout
+    assert 'reward: "self_consistency"' in done.stdout
+    start, best, end = [line.split() for line in done.stdout.splitlines() if line.split()[:1] in (["start"], ["best"],
+                                                                                              ["end"])]
+    assert float(start[2]) < float(end[2]) and float(start[3]) > float(end[3])  # proxy up, gold down
+    assert (folder / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_replays_the_monitor_on_a_run_that_recorded_no_events(tmp_path) -> None:
+    from rewardlab.monitoring.story import read_run, story_text
+
+    folder = _run_folder(tmp_path, stream(300, change_at=150, proxy_reward=0.15, gold_accuracy=-0.15))
+    story = read_run(folder)
+    assert story.replayed and "proxy_up_gold_down" in [e.name for e in story.events]
+    assert "replayed from metrics.jsonl" in story_text(story)
+
+
+def test_report_of_a_folder_without_metrics_says_what_to_give(tmp_path, capsys) -> None:
+    from rewardlab.cli.main import main
+
+    assert main(["report", str(tmp_path)]) == 2
+    assert "holds no metrics.jsonl" in capsys.readouterr().err

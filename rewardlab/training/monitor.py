@@ -32,10 +32,12 @@ class RewardMonitor(TrainerCallback):
         metrics_path: a ``metrics.jsonl`` to append ``event`` records to (main process only); or give ``writer``.
         writer: an existing :class:`~rewardlab.training.tracking.MetricsWriter` (rewardlab's trainer's).
         judge_key: the logged key of a judge reward's mean, for ``judge_score_inflation``.
+        quiet: record events without printing them (the bench's cells).
     """
 
     def __init__(self, config: MonitorConfig | None = None, *, metrics_path: str | Path | None = None,
-                 writer: MetricsWriter | None = None, judge_key: str | None = None) -> None:
+                 writer: MetricsWriter | None = None, judge_key: str | None = None, quiet: bool = False) -> None:
+        self.quiet = quiet
         self.config = config or MonitorConfig()
         self.monitor = Monitor(self.config, judge_key)
         self.writer = writer or (MetricsWriter(metrics_path) if metrics_path is not None else None)
@@ -49,13 +51,23 @@ class RewardMonitor(TrainerCallback):
         for event in self.monitor.observe(state.global_step, logs):
             self.events.append(event)
             if state.is_world_process_zero:
-                print(f"rewardlab monitor: step {event.step}: {event.name}: {event.reading}", flush=True)
+                if not self.quiet:
+                    print(f"rewardlab monitor: step {event.step}: {event.name}: {event.reading}", flush=True)
                 if self.writer is not None:
                     self.writer.write(event.step, event.record())
             if event.name in self.config.stop_on and self.stopped_by is None:
                 self.stopped_by = event
                 control.should_training_stop = True
         return control
+
+    def replay(self, records: list[dict[str, Any]]) -> None:
+        """Take up a resumed run: its kept ``metrics.jsonl`` records refill the windows (raising nothing again)
+        and its recorded events are kept."""
+        for record in records:
+            if "event" in record:
+                self.events.append(Event.from_record(record))
+            else:
+                self.monitor.observe(int(record.get("step", 0)), record)
 
     def summary(self) -> dict[str, Any]:
         """The events and the stop, for a run's ``summary.json``."""

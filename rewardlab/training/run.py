@@ -127,12 +127,15 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     """
     from transformers import PrinterCallback, TrainerCallback
 
+    from rewardlab.provenance import machine_record
     from rewardlab.training.checkpoints import (
         SaveEveryMinutes,
         checkpoint_step,
         last_complete_checkpoint,
         move_aside,
     )
+    from rewardlab.training.monitor import RewardMonitor
+    from rewardlab.training.tracking import read_metrics
     from rewardlab.training.trainer import GRPOTrainer
     from rewardlab.training.world_size import check_world_size, launched_world_size
 
@@ -168,6 +171,9 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
                                       control)
 
     trainer.add_callback(HeldOut())
+    monitor = RewardMonitor(config.monitor, writer=trainer.metrics_writer, judge_key=_judge_key(config),
+                            quiet=supplied.quiet)
+    trainer.add_callback(monitor)
     if config.checkpoint_minutes is not None:
         trainer.add_callback(SaveEveryMinutes(config.checkpoint_minutes))
     if supplied.quiet:
@@ -183,6 +189,8 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         before = measure(trainer.model, tokenizer, True) if supplied.measure_before else None
         if main_process:
             before_path.write_text(json.dumps(before))
+    if checkpoint is not None and (run_dir / "metrics.jsonl").is_file():
+        monitor.replay(read_metrics(run_dir / "metrics.jsonl"))
     if checkpoint is not None and trainer.metrics_writer is not None:
         trainer.metrics_writer.write(checkpoint_step(checkpoint), {"resumed_from": checkpoint})
     try:
@@ -203,10 +211,16 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
                "seconds": round(time.perf_counter() - started, 2),
                "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after,
                "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
-               "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()}}
+               "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()},
+               **monitor.summary(), "machine": machine_record()}
     if main_process:
         summary_path.write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _judge_key(config: TrainConfig) -> str | None:
+    """Where a judge's mean score is logged when the training reward is a judge (for ``judge_score_inflation``)."""
+    return "rewardlab/proxy_reward" if config.reward.type_name == "judge" else None
 
 
 def _keep_metrics_until(path: Path, step: int) -> None:
