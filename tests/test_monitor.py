@@ -170,8 +170,8 @@ def test_report_prints_the_story_and_writes_the_picture_without_torch(tmp_path) 
     assert f"step {first.step:>5}  proxy_up_gold_down" in done.stdout
     assert f"would have stopped at step {first.step} of 300" in done.stdout
     assert 'reward: "self_consistency"' in done.stdout
-    start, best, end = [line.split() for line in done.stdout.splitlines() if line.split()[:1] in (["start"], ["best"],
-                                                                                              ["end"])]
+    rows = {cells[0]: cells for cells in map(str.split, done.stdout.splitlines()) if cells[:1] in (["start"], ["end"])}
+    start, end = rows["start"], rows["end"]
     assert float(start[2]) < float(end[2]) and float(start[3]) > float(end[3])  # proxy up, gold down
     assert (folder / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -57,7 +57,8 @@ class MonitorConfig:
     window: int = config_field(10, help="logged values per rolling window (the first window is the reference)")
     noise: float = config_field(
         3.0, help="how many standard errors (from the two windows' spread) a change must exceed to count")
-    entropy_fraction: float = config_field(0.5, help="entropy collapse: the last window's mean below this × the first's")
+    entropy_fraction: float = config_field(
+        0.5, help="entropy collapse: the last window's mean below this × the first's")
     length_factor: float = config_field(
         2.0, help="length blow-up above this × the first window's mean length, collapse below it ÷ this")
     zero_std_share: float = config_field(
@@ -182,7 +183,8 @@ def length_change(history: Mapping[str, Sequence[float]], config: MonitorConfig)
     if start > 0 and now > config.length_factor * start:
         return "length_blowup", figures, f"mean completion length grew {now / start:.1f}× ({start:.1f} → {now:.1f})"
     if now * config.length_factor < start:
-        return "length_collapse", figures, f"mean completion length shrank to {now / start:.0%} ({start:.1f} → {now:.1f})"
+        return ("length_collapse", figures,
+                f"mean completion length shrank to {now / start:.0%} ({start:.1f} → {now:.1f})")
     return None
 
 

@@ -145,7 +145,8 @@ class GRPOTrainer(TRLGRPOTrainer):
                             {"correct": tuple(r["gold"] for r in rows)}) if has_gold else None
         metrics = step_metrics([r["completion"] for r in rows], proxy, gold)
         metrics.update(reward_errors=errors, nonfinite_rewards=nonfinite)
-        metrics.update(component_metrics({name: [r["components"][name] for r in rows] for name in rows[0]["components"]}))
+        components = {name: [r["components"][name] for r in rows] for name in rows[0]["components"]}
+        metrics.update(component_metrics(components))
         for key, value in metrics.items():
             self._metrics[mode][f"rewardlab/{key}"].append(float(value))
 
