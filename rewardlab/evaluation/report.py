@@ -3,8 +3,8 @@
 :func:`evaluate_samples` turns per-sample facts (:class:`Samples`: gold correctness, the answers that
 vote, the texts, a stated confidence, abstention, each reward's result) into a :class:`Report`:
 
-- accuracy (mean over scorable samples; at T = 0 the greedy accuracy), unbiased pass@k and maj@k for
-  every k of :func:`report_ks` (maj@k votes by the equivalence given: math-verify classes from
+- accuracy (mean over scorable samples; at T = 0 the greedy accuracy), unbiased pass@k, pass^k (all k
+  right) and maj@k for every k of :func:`report_ks` (maj@k votes by the equivalence given: math-verify classes from
   ``checker.equivalence()``, as ``self_consistency`` votes);
 - code-reasoning rate, boxed rate, mean length (characters);
 - when some sample states a confidence: ECE, Brier, AUROC and the mean confidence;
@@ -30,7 +30,7 @@ from rewardlab.answers.extraction import has_boxed_answer
 from rewardlab.answers.vote import EXACT, Equivalence
 from rewardlab.evaluation.bootstrap import ProblemSums
 from rewardlab.evaluation.conditional import BehaviourReport, behaviour_report
-from rewardlab.metrics.accuracy import majority_correct_per_group, pass_at_k_per_group
+from rewardlab.metrics.accuracy import majority_correct_per_group, pass_all_k_per_group, pass_at_k_per_group
 from rewardlab.metrics.behaviour import has_code_reasoning
 from rewardlab.metrics.calibration import auroc, expected_calibration_error
 from rewardlab.rewards.abstention import AbstentionMatcher
@@ -208,6 +208,8 @@ def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, sour
     each_problem = range(len(keys))
     for k in ks:
         build.mean(f"pass@{k}", "accuracy", pass_at_k_per_group(correct_per_problem, k), each_problem)
+    for k in ks:
+        build.mean(f"pass^{k}", "accuracy", pass_all_k_per_group(correct_per_problem, k), each_problem)
     for k in ks:
         build.mean(f"maj@{k}", "accuracy",
                    majority_correct_per_group(answers_per_problem, correct_per_problem, k, equivalence), each_problem)
