@@ -190,3 +190,24 @@ def test_report_of_a_folder_without_metrics_says_what_to_give(tmp_path, capsys) 
 
     assert main(["report", str(tmp_path)]) == 2
     assert "holds no metrics.jsonl" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_training_run_records_the_event_and_stops_where_stop_on_says(tmp_path) -> None:
+    from rewardlab.training.run import train
+    from rewardlab.training.tracking import read_metrics
+
+    # An untrained tiny model answers no arithmetic right: every group's binary rewards are all 0 (no signal).
+    values = {"run_dir": str(tmp_path / "run"), "model": {"name": "tiny"}, "data": {"limit": 64},
+              "heldout": {"n": 4, "k": 2, "max_new_tokens": 2}, "save_final": False,
+              "monitor": {"window": 2, "stop_on": ["no_signal_groups"]},
+              "trl": {"num_generations": 4, "per_device_train_batch_size": 8, "max_completion_length": 4,
+                      "max_steps": 6, "learning_rate": 1e-3, "save_strategy": "no"}}
+    summary = train(load_config(values))
+    stop = summary["stopped_by"]
+    assert stop["event"] == "no_signal_groups" and summary["steps"] == stop["step"] < 6  # stopped early
+    records = read_metrics(tmp_path / "run" / "metrics.jsonl")
+    assert [(r["step"], r["event"]) for r in records if "event" in r] == [(stop["step"], "no_signal_groups")]
+    zero_std = [r["frac_reward_zero_std"] for r in records if "frac_reward_zero_std" in r]
+    assert zero_std[-2:] == [1.0, 1.0] and len(zero_std) == stop["step"]
+    assert summary["machine"]["packages"]["torch"] and summary["machine"]["torch_threads"] >= 1

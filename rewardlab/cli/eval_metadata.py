@@ -78,7 +78,7 @@ def eval_metadata(argv: Sequence[str], args: argparse.Namespace, paths: Sequence
                        "counts": problem_counts(samples)})
     return {"command": shlex.join(["rewardlab", *argv]), "cwd": str(Path.cwd()), "grader": grader_record(gold),
             "rewards": list(args.reward), "seeds": {"bootstrap": args.bootstrap_seed, "resamples": args.resamples,
-                                                     "sampling": getattr(args, "seed", None)},
+                                                     "sampling": args.seed if args.data is not None else None},
             "inputs": inputs, "machine": machine_record()}
 
 
