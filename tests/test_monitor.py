@@ -211,3 +211,17 @@ def test_a_training_run_records_the_event_and_stops_where_stop_on_says(tmp_path)
     zero_std = [r["frac_reward_zero_std"] for r in records if "frac_reward_zero_std" in r]
     assert zero_std[-2:] == [1.0, 1.0] and len(zero_std) == stop["step"]
     assert summary["machine"]["packages"]["torch"] and summary["machine"]["torch_threads"] >= 1
+
+
+def test_a_resumed_run_keeps_its_events_and_windows_without_raising_them_again(tmp_path) -> None:
+    from rewardlab.training.monitor import RewardMonitor
+
+    records = stream(260, change_at=150, proxy_reward=0.15, gold_accuracy=-0.15)
+    kept = scan(records[:200], MonitorConfig(window=WINDOW))
+    earlier = [*records[:200], *({"step": e.step, **e.record()} for e in kept)]
+    callback = RewardMonitor(MonitorConfig(window=WINDOW), metrics_path=tmp_path / "metrics.jsonl", quiet=True)
+    callback.replay(earlier)
+    assert [e.name for e in callback.events] == [e.name for e in kept] and kept
+    for record in records[200:]:  # the condition still holds after the resume: no second event
+        callback.on_log(None, _State(record["step"]), _Control(), logs=dict(record))
+    assert len(callback.events) == len(kept) and not (tmp_path / "metrics.jsonl").exists()
