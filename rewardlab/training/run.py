@@ -154,6 +154,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     args = grpo_args(config, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     dump_config(config, run_dir / "config.yaml")
+    machine = machine_record()  # the code as it starts, and where
     started = time.perf_counter()
     model, tokenizer = (supplied.model, supplied.tokenizer) if supplied.model is not None \
         else build_model(config.model)
@@ -212,7 +213,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
                "resumed_from": checkpoint, "heldout_before": before, "heldout_after": after,
                "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
                "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()},
-               **monitor.summary(), "machine": machine_record()}
+               **monitor.summary(), "machine": machine}
     if main_process:
         summary_path.write_text(json.dumps(summary, indent=2))
     return summary
