@@ -76,10 +76,25 @@ def test_one_component_dominating_the_variance_is_named() -> None:
 
 
 def test_judge_score_inflation_reads_the_judge_mean_against_agreement() -> None:
-    records = [{**r, "rewards/judge/mean": r["rewardlab/proxy_reward"]}
+    records = [{k: v for k, v in r.items() if "gold" not in k} | {"rewards/judge/mean": r["rewardlab/proxy_reward"]}
                for r in stream(300, change_at=150, proxy_reward=0.1, agreement=-0.2)]
     names = [e.name for e in scan(records, MonitorConfig(window=WINDOW))]
     assert names == ["judge_score_inflation"]
+
+
+def _seeds_raising(name: str, seeds: int = 30, **shifts: float) -> int:
+    return sum(any(e.name == name for e in scan(stream(600, seed=seed, change_at=300, **shifts),
+                                               MonitorConfig(window=WINDOW))) for seed in range(seeds))
+
+
+def test_how_often_one_figure_moving_alone_is_taken_for_hacking() -> None:
+    # The alarm reads the proxy-gold gap with each figure's own direction; a figure that moves alone while the
+    # other only wanders can still cross the thresholds somewhere in 300 steps. Measured, and bounded here:
+    assert _seeds_raising("proxy_up_gold_down", proxy_reward=0.1) <= 5  # 4 of 30 at the time of writing
+    # gold falling under a level proxy is mostly read as divergence (23 of 30 at the time of writing): the proxy
+    # wanders up by two standard errors somewhere; docs/training.md says so
+    assert _seeds_raising("proxy_up_gold_down", gold_accuracy=-0.1) >= 15
+    assert _seeds_raising("proxy_up_gold_down") == 0
 
 
 def test_an_event_is_raised_again_only_after_its_condition_cleared() -> None:
