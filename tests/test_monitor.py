@@ -240,3 +240,16 @@ def test_a_resumed_run_keeps_its_events_and_windows_without_raising_them_again(t
     for record in records[200:]:  # the condition still holds after the resume: no second event
         callback.on_log(None, _State(record["step"]), _Control(), logs=dict(record))
     assert len(callback.events) == len(kept) and not (tmp_path / "metrics.jsonl").exists()
+
+
+def test_the_documented_run_s_events_are_what_the_detectors_give_on_its_metrics() -> None:
+    from pathlib import Path
+
+    from rewardlab.monitoring.story import read_run
+
+    story = read_run(Path(__file__).resolve().parents[1] / "docs" / "results" / "monitor")
+    assert not story.replayed and [e.name for e in story.events] == ["proxy_up_gold_down"]
+    records = [r for r in story.records if "event" not in r]
+    replayed = scan(records, story.monitor)
+    assert [(e.name, e.step, e.reading) for e in replayed] == [(e.name, e.step, e.reading) for e in story.events]
+    assert scan(records, MonitorConfig()) == []  # docs/training.md: the default window of 10 raises nothing here
