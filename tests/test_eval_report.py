@@ -71,6 +71,14 @@ def test_pass_at_k_is_the_unbiased_estimate_averaged_over_problems() -> None:
     assert "pass@8" not in figures
 
 
+def test_pass_all_k_is_the_chance_all_k_are_right_averaged_over_problems() -> None:
+    figures = evaluate_samples(plain_samples()).values()
+    # the problems have 2, 1 and 0 right of 4: pass^1 = (2/4 + 1/4 + 0) / 3; pass^2 = (C(2,2)/C(4,2) + 0 + 0) / 3
+    assert figures["pass^1"] == pytest.approx(0.25)
+    assert figures["pass^2"] == pytest.approx(1 / 18)
+    assert figures["pass^4"] == 0.0
+
+
 def test_maj_at_k_votes_one_half_and_point_five_together_with_math_verify(checker: AnswerChecker) -> None:
     by_class = evaluate_samples(plain_samples(), equivalence=checker.equivalence()).values()
     by_string = evaluate_samples(plain_samples(), equivalence=EXACT).values()

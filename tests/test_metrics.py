@@ -323,3 +323,15 @@ def test_auroc_ranks_ties_as_scipys_rankdata_does() -> None:
 
     values = np.round(np.random.default_rng(0).random(300), 1)  # many ties
     assert _average_ranks(values).tolist() == pytest.approx(rankdata(values).tolist())
+
+
+def test_pass_all_k_by_hand() -> None:
+    from rewardlab.metrics.accuracy import pass_all_k
+
+    assert pass_all_k(4, 2, 2) == pytest.approx(1 / 6)  # C(2,2)/C(4,2): one pair of six is both right
+    assert pass_all_k(5, 3, 2) == pytest.approx(3 / 10)  # C(3,2)/C(5,2)
+    assert pass_all_k(10, 7, 3) == pytest.approx(35 / 120)  # C(7,3)/C(10,3)
+    assert pass_all_k(8, 3, 1) == pytest.approx(3 / 8)  # pass^1 is the fraction correct, as pass@1
+    assert pass_all_k(4, 1, 2) == 0.0 and pass_all_k(4, 4, 4) == 1.0
+    with pytest.raises(ValueError, match="pass\\^k needs 1 <= k <= n"):
+        pass_all_k(3, 1, 4)

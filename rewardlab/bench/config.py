@@ -21,6 +21,7 @@ from rewardlab.advantages import build_advantage
 from rewardlab.answers.extraction import DEFAULT_EXTRACTION
 from rewardlab.catalogue import build_reward, default_registry
 from rewardlab.configurable import config_field, encode_fields, key_fields
+from rewardlab.monitoring.detectors import MonitorConfig
 from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
 from rewardlab.registry import ConfigError, build_dataclass, suggest
 from rewardlab.rewards.verified import check_extraction, with_extraction
@@ -63,6 +64,9 @@ class CellTraining:
     clipping: dict[str, Any] = config_field(
         default_factory=dict, help="clipping section of the cells with clipping on, e.g. {epsilon: 0.05}; the "
         "grid's `clipping` list turns it on or off per cell")
+    monitor: MonitorConfig = config_field(
+        default_factory=MonitorConfig, help="every cell's reward-hacking alarms (rewardlab train's monitor: "
+        "section), e.g. {window: 8}; events go to each cell's metrics.jsonl")
 
     def __post_init__(self) -> None:
         if "enabled" in self.clipping:
@@ -249,6 +253,8 @@ class BenchConfig:
                                        "rl": _rl_key(self.train.trl_values(), self.train.clipping),
                                        "unanswerable_share": self.unanswerable_share,
                                        "eval": _eval_key(self.eval), **self._extraction_key()}
+                            if self.train.monitor.stop_on:  # a run that can stop early is another cell
+                                payload["stop_on"] = list(self.train.monitor.stop_on)
                             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]
                             cells.append({**cell, "id": f"{organism}-{named.name}-{advantage}-"
                                                         f"{'clip' if clip else 'noclip'}-s{seed}-{digest}"})
@@ -286,7 +292,7 @@ class BenchConfig:
             reward=self.reward(cell["reward"]), gold={"type": "binary", "workers": 1, "extraction": self.policy},
             advantage=cell["advantage"],
             clipping=ClippingConfig(**{**self.train.clipping, "enabled": cell["clipping"]}), trl=trl,
-            save_final=False)
+            monitor=self.train.monitor, save_final=False)
 
     def prompts_needed(self) -> int:
         """Training prompts a cell draws: one per prompt slot of every generation batch it takes, plus one."""

@@ -41,10 +41,20 @@ def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir:
     out = Path(config.out_dir)
     write_csv(rows, out / "results.csv")
     (out / "summary.md").write_text(markdown_summary(rows))
+    write_machine_record(out / "machine.json", jobs=jobs)
     plots = plot_curves(rows, out, problems=config.eval.n, samples=config.eval.k)
     title = f"rewardlab bench: {len(rows)} cells, {time.perf_counter() - started:.0f} s"
     print_report(rows, out, title, width, columns, wide, plots)
     return 0
+
+
+def write_machine_record(path: Path, **extra: Any) -> None:
+    """The machine and code of this bench invocation (each cell's ``summary.json`` holds its own worker's)."""
+    import json
+
+    from rewardlab.provenance import machine_record
+
+    path.write_text(json.dumps({**machine_record(), **extra}, indent=2))
 
 
 def run_report(run_dir: str | None, *, config_path: str | None = None, columns: str | None = None,

@@ -268,6 +268,9 @@ def run_eval(args: argparse.Namespace) -> int:
                                   seed=args.bootstrap_seed)
         stem, as_json = f"{paths[0].stem}-vs-{paths[1].stem}", comparison_json
     files = _write_files(subject, stem, out_dir, with_confidence)
+    from rewardlab.cli.eval_metadata import write_eval_metadata
+
+    files["metadata"] = str(write_eval_metadata(args, paths, evaluated, gold, out_dir, stem))
     if args.json:
         print(json.dumps({**as_json(subject), "grader": grader, "files": files}, indent=2, ensure_ascii=False))
     else:

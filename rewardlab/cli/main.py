@@ -21,7 +21,7 @@ from rewardlab.sampling.errors import SamplingError
 # The arguments of each command that name files or folders, checked before the command's module is imported.
 FILE_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "score": ("rollouts",), "train": ("config",), "bench": ("config", "report"), "validate": ("paths",),
-    "judge-eval": ("rollouts",), "clip-bands": ("grid",),
+    "judge-eval": ("rollouts",), "clip-bands": ("grid",), "report": ("run_dir",),
 }
 DEFAULT_BENCH_OUT = "runs/bench-default"  # the default grid's out_dir (rewardlab.bench.config.DEFAULT_GRID)
 
@@ -152,6 +152,14 @@ def _parser() -> argparse.ArgumentParser:
                     "two, side by side with B - A and a 95% paired-bootstrap interval over problems. With --data, "
                     "sample each model first and keep its rollouts.")
     add_eval_arguments(evaluate)
+
+    report = command("report", "a training run's story: configuration, start/best/end figures, events, picture",
+                     description="Print a run folder's configuration, its figures at start, best and end, the "
+                                 "monitor's events and where the run stopped (or would have), and write a PNG of "
+                                 "proxy, gold, entropy and length over steps with the events marked. Reads the "
+                                 "folder only.")
+    report.add_argument("run_dir", help="a run folder (rewardlab train's run_dir, or a bench cell's folder)")
+    report.add_argument("--png", metavar="PATH", help="where to write the picture (default RUN_DIR/report.png)")
     return parser
 
 
@@ -221,11 +229,19 @@ def _run(args: argparse.Namespace) -> int:
         from rewardlab.cli.eval import run_eval
 
         return run_eval(args)
+    if args.command == "report":
+        from rewardlab.monitoring.story import plot_story, read_run, story_text
+
+        story = read_run(args.run_dir)
+        print(story_text(story))
+        print(f"written: {plot_story(story, args.png or Path(args.run_dir) / 'report.png')}", file=sys.stderr)
+        return 0
     raise AssertionError(f"unhandled command {args.command!r}")  # pragma: no cover (argparse refuses others)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the command line, for records (eval's metadata)
     try:
         check_paths(args)
         if args.command == "eval":

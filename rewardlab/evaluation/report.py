@@ -3,10 +3,10 @@
 :func:`evaluate_samples` turns per-sample facts (:class:`Samples`: gold correctness, the answers that
 vote, the texts, a stated confidence, abstention, each reward's result) into a :class:`Report`:
 
-- accuracy (mean over scorable samples; at T = 0 the greedy accuracy), unbiased pass@k and maj@k for
-  every k of :func:`report_ks` (maj@k votes by the equivalence given: math-verify classes from
-  ``checker.equivalence()``, as ``self_consistency`` votes, anchored on the gold verdicts: answers
-  correct against the reference vote together, :mod:`rewardlab.evaluation.anchored`);
+- accuracy (mean over scorable samples; at T = 0 the greedy accuracy), unbiased pass@k, pass^k (all k
+  right) and maj@k for every k of :func:`report_ks` (maj@k votes by the equivalence given: math-verify
+  classes from ``checker.equivalence()``, as ``self_consistency`` votes, anchored on the gold verdicts:
+  answers correct against the reference vote together, :mod:`rewardlab.evaluation.anchored`);
 - code-reasoning rate, boxed rate, mean length (characters);
 - when some sample states a confidence: ECE, Brier, AUROC and the mean confidence;
 - when abstention applies (:func:`abstention_applies`): abstention, hallucination and truthfulness;
@@ -32,7 +32,7 @@ from rewardlab.answers.vote import EXACT, Equivalence
 from rewardlab.evaluation.anchored import AnchoredVotes
 from rewardlab.evaluation.bootstrap import ProblemSums
 from rewardlab.evaluation.conditional import BehaviourReport, behaviour_report
-from rewardlab.metrics.accuracy import majority_correct_per_group, pass_at_k_per_group
+from rewardlab.metrics.accuracy import majority_correct_per_group, pass_all_k_per_group, pass_at_k_per_group
 from rewardlab.metrics.behaviour import has_code_reasoning
 from rewardlab.metrics.calibration import auroc, expected_calibration_error
 from rewardlab.rewards.abstention import AbstentionMatcher
@@ -206,6 +206,8 @@ def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, sour
         build.mean(f"pass@{k}", "accuracy", pass_at_k_per_group(correct_per_problem, k), each_problem)
     # A vote that asks math-verify is anchored on the gold verdicts (rewardlab.evaluation.anchored); EXACT is not.
     anchored = AnchoredVotes(equivalence, answers_per_problem, correct_per_problem) if equivalence.same else None
+    for k in ks:
+        build.mean(f"pass^{k}", "accuracy", pass_all_k_per_group(correct_per_problem, k), each_problem)
     for k in ks:
         voting = equivalence if anchored is None else anchored.for_k(k)
         build.mean(f"maj@{k}", "accuracy",

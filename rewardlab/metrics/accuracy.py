@@ -1,4 +1,4 @@
-"""Accuracy over samples and over groups of samples: mean accuracy, pass@k, maj@k.
+"""Accuracy over samples and over groups of samples: mean accuracy, pass@k, pass^k, maj@k.
 
 Pure functions over sequences (or numpy arrays). ``None`` and NaN mean "missing": a sample that
 could not be scored is left out of every mean rather than counted as wrong. Also holds the two
@@ -8,7 +8,7 @@ missing-value helpers (:func:`to_float_array`, :func:`complete_pairs`) the other
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +62,13 @@ def mean_accuracy(correct: Iterable[bool | float | None]) -> float:
     return mean_available(correct)
 
 
+def _check_counts(name: str, n: int, c: int, k: int) -> None:
+    if not 0 <= c <= n:
+        raise ValueError(f"{name} needs 0 <= c <= n, got n={n}, c={c}")
+    if not 1 <= k <= n:
+        raise ValueError(f"{name} needs 1 <= k <= n, got n={n}, k={k}")
+
+
 def pass_at_k(n: int, c: int, k: int) -> float:
     """Unbiased estimator of pass@k from ``n`` samples of which ``c`` are correct.
 
@@ -74,13 +81,28 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     Raises:
         ValueError: unless ``0 <= c <= n`` and ``1 <= k <= n``.
     """
-    if not 0 <= c <= n:
-        raise ValueError(f"pass@k needs 0 <= c <= n, got n={n}, c={c}")
-    if not 1 <= k <= n:
-        raise ValueError(f"pass@k needs 1 <= k <= n, got n={n}, k={k}")
+    _check_counts("pass@k", n, c, k)
     if n - c < k:
         return 1.0
     return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1, dtype=np.float64)))
+
+
+def pass_all_k(n: int, c: int, k: int) -> float:
+    """Unbiased estimator of pass^k (all of ``k`` samples right) from ``n`` samples of which ``c`` are correct.
+
+    .. math:: \\text{pass}^k = \\binom{c}{k} \\Big/ \\binom{n}{k} = \\prod_{i=0}^{k-1} \\frac{c - i}{n - i}
+
+    The reliability figure of τ-bench (Yao et al. 2024): the chance that ``k`` samples drawn without
+    replacement from the ``n`` are all correct, as :func:`pass_at_k` is the chance that at least one is.
+    It is 0 when ``c < k``; pass^1 = pass@1 = c / n.
+
+    Raises:
+        ValueError: unless ``0 <= c <= n`` and ``1 <= k <= n``.
+    """
+    _check_counts("pass^k", n, c, k)
+    if c < k:
+        return 0.0
+    return float(np.prod((c - np.arange(k, dtype=np.float64)) / (n - np.arange(k, dtype=np.float64))))
 
 
 def _missing(value: bool | float | None) -> bool:
@@ -104,12 +126,22 @@ def pass_at_k_per_group(correct_per_group: Sequence[Sequence[bool | None]], k: i
     ``n_g`` counts the scorable samples of group ``g`` (``None`` entries are dropped) and ``c_g`` the
     correct ones.
     """
+    return _per_group(pass_at_k, correct_per_group, k)
+
+
+def _per_group(estimator: Callable[[int, int, int], float], correct_per_group: Sequence[Sequence[bool | None]],
+               k: int) -> list[float | None]:
     _check_k(k)
     estimates: list[float | None] = []
     for group in correct_per_group:
         known = _scorable(group)
-        estimates.append(pass_at_k(len(known), sum(known), k) if len(known) >= k else None)
+        estimates.append(estimator(len(known), sum(known), k) if len(known) >= k else None)
     return estimates
+
+
+def pass_all_k_per_group(correct_per_group: Sequence[Sequence[bool | None]], k: int) -> list[float | None]:
+    """:func:`pass_all_k` of each group from its scorable samples; ``None`` for a group with fewer than ``k``."""
+    return _per_group(pass_all_k, correct_per_group, k)
 
 
 def mean_pass_at_k(correct_per_group: Sequence[Sequence[bool | None]], k: int) -> float:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rewardlab.configurable import Configurable, config_field  # noqa: F401  (re-exported)
+from rewardlab.rewards.components import log_components
 from rewardlab.types import RewardResult, RolloutBatch
 
 
@@ -27,8 +28,17 @@ class Reward(Configurable, abc.ABC):
         """Score every sample of ``batch``; ``None`` means no signal for that sample."""
 
     def __call__(self, prompts: list[Any], completions: list[Any], **kwargs: Any) -> list[float | None]:
-        """TRL's reward-function contract: one float or ``None`` per completion."""
-        return list(self.score(RolloutBatch.from_trl(prompts, completions, **kwargs)).scores)
+        """TRL's reward-function contract: one float or ``None`` per completion. A composite also logs its
+        components through TRL's ``log_metric`` and ``log_extra`` hooks where TRL passes them."""
+        result = self.score(RolloutBatch.from_trl(prompts, completions, **kwargs))
+        components = self.components(result)
+        if components:
+            log_components(components, kwargs.get("log_metric"), kwargs.get("log_extra"))
+        return list(result.scores)
+
+    def components(self, result: RewardResult) -> dict[str, tuple[float | None, ...]]:
+        """The per-sample scores of this reward's parts in ``result`` (a composite's; none for a plain reward)."""
+        return {}
 
     @property
     def __name__(self) -> str:  # TRL names each reward's logged columns after this

@@ -23,13 +23,20 @@ class Term:
     weight: float = config_field(1.0, help="multiplier of this reward's score")
 
 
+def _prefixes(names: list[str]) -> list[str]:
+    """The names of terms as their diagnostics are keyed: repeated names get ``#2``, ``#3``."""
+    seen: dict[str, int] = {}
+    prefixes = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        prefixes.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return prefixes
+
+
 def _namespaced(results: list[tuple[str, RewardResult]]) -> dict[str, tuple[Any, ...]]:
     """Each term's score and diagnostics under ``name/key``; repeated names get ``#2``, ``#3``."""
     out: dict[str, tuple[Any, ...]] = {}
-    seen: dict[str, int] = {}
-    for name, result in results:
-        seen[name] = seen.get(name, 0) + 1
-        prefix = name if seen[name] == 1 else f"{name}#{seen[name]}"
+    for prefix, (_, result) in zip(_prefixes([name for name, _ in results]), results, strict=True):
         out[f"{prefix}/score"] = result.scores
         out.update({f"{prefix}/{key}": values for key, values in result.diagnostics.items()})
     return out
@@ -62,6 +69,15 @@ class WeightedSum(Reward):
                   for i in range(len(batch))]
         return RewardResult(scores=tuple(scores), diagnostics=_namespaced(results))
 
+    def components(self, result: RewardResult) -> dict[str, tuple[float | None, ...]]:
+        """Each term's weighted scores (w_i r_i), by the term's name (none for a result without the terms' scores,
+        such as a failed batch's)."""
+        prefixes = _prefixes([t.reward.__name__ for t in self.terms])
+        if any(f"{prefix}/score" not in result.diagnostics for prefix in prefixes):
+            return {}
+        return {prefix: tuple(None if s is None else t.weight * s for s in result.diagnostics[f"{prefix}/score"])
+                for prefix, t in zip(prefixes, self.terms, strict=True)}
+
     def _combine(self, weighted: list[tuple[float, Score]]) -> Score:
         present = [w * s for w, s in weighted if s is not None]
         if not present or (self.missing == "none" and len(present) < len(weighted)):
@@ -91,6 +107,13 @@ class Gate(Reward):
         diagnostics = {"gate_open": open_, **_namespaced([("reward", inner), ("condition", cond)])}
         scores = tuple(s if o else self.otherwise for s, o in zip(inner.scores, open_, strict=True))
         return RewardResult(scores=scores, diagnostics=diagnostics)
+
+    def components(self, result: RewardResult) -> dict[str, tuple[float | None, ...]]:
+        """The gated reward's and the condition's scores (none for a result without them)."""
+        keys = {"reward": "reward/score", "condition": "condition/score"}
+        if any(key not in result.diagnostics for key in keys.values()):
+            return {}
+        return {name: result.diagnostics[key] for name, key in keys.items()}
 
 
 @dataclass(frozen=True)

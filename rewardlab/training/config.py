@@ -32,6 +32,7 @@ from rewardlab.data.hub import looks_local
 from rewardlab.data.names import resolve_name
 from rewardlab.data.rows import check_keep_columns
 from rewardlab.models.tiny import TinyModelConfig
+from rewardlab.monitoring.detectors import MonitorConfig
 from rewardlab.registry import ConfigError, build_dataclass
 from rewardlab.rewards.verified import with_extraction
 from rewardlab.training.trl_section import check_trl_section, grpo_fields
@@ -168,6 +169,9 @@ class TrainConfig:
     world_size: int | None = config_field(
         None, help="the number of processes the recipe's batch sizes assume (null = any); `rewardlab train` "
                    "launched with another count stops. --set world_size=N acknowledges a deliberate change")
+    monitor: MonitorConfig = config_field(
+        default_factory=MonitorConfig, help="reward-hacking alarms raised from the logged figures, and which stop "
+                                            "the run (docs/training.md, Watching a run)")
     checkpoint_minutes: float | None = config_field(
         None, help="also write a checkpoint whenever this many minutes have passed since the last one (null = "
                    "only TRL's save_steps)")

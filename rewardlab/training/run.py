@@ -127,8 +127,11 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     """
     from transformers import PrinterCallback, TrainerCallback
 
+    from rewardlab.provenance import machine_record
     from rewardlab.training.checkpoints import SaveEveryMinutes, checkpoint_step, move_aside
+    from rewardlab.training.monitor import RewardMonitor
     from rewardlab.training.resume import CONFIG_FILE, ResumeRecord, check_resume
+    from rewardlab.training.tracking import read_metrics
     from rewardlab.training.trainer import GRPOTrainer
     from rewardlab.training.world_size import check_world_size, launched_world_size
 
@@ -150,6 +153,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     run_dir.mkdir(parents=True, exist_ok=True)
     if not (run_dir / CONFIG_FILE).is_file():  # written when the run starts, never rewritten
         dump_config(config, run_dir / CONFIG_FILE)
+    machine = machine_record()  # the code as it starts, and where
     started = time.perf_counter()
     model, tokenizer = (supplied.model, supplied.tokenizer) if supplied.model is not None \
         else build_model(config.model)
@@ -167,6 +171,9 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
                                       control)
 
     trainer.add_callback(HeldOut())
+    monitor = RewardMonitor(config.monitor, writer=trainer.metrics_writer, judge_key=_judge_key(config),
+                            quiet=supplied.quiet)
+    trainer.add_callback(monitor)
     if config.checkpoint_minutes is not None:
         trainer.add_callback(SaveEveryMinutes(config.checkpoint_minutes))
     if supplied.quiet:
@@ -182,6 +189,8 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
         before = measure(trainer.model, tokenizer, True) if supplied.measure_before else None
         if main_process:
             before_path.write_text(json.dumps(before))
+    if checkpoint is not None and (run_dir / "metrics.jsonl").is_file():
+        monitor.replay(read_metrics(run_dir / "metrics.jsonl"))
     if checkpoint is not None and main_process:
         trainer.add_callback(ResumeRecord(trainer.metrics_writer, run_dir, checkpoint, changes))
     try:
@@ -203,7 +212,8 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
                "resumed_from": checkpoint, **_extension(finished, checkpoint),
                "heldout_before": before, "heldout_after": after,
                "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
-               "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()}}
+               "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()},
+               **monitor.summary(), "machine": machine}
     if main_process:
         summary_path.write_text(json.dumps(summary, indent=2))
     return summary
@@ -242,6 +252,11 @@ def _resume_point(checkpoints: str, resume: bool) -> str | None:
     if had_any and checkpoint is None:
         print(f"{checkpoints}: no sound checkpoint is left, so the run starts over from step 0", flush=True)
     return checkpoint
+
+
+def _judge_key(config: TrainConfig) -> str | None:
+    """Where a judge's mean score is logged when the training reward is a judge (for ``judge_score_inflation``)."""
+    return "rewardlab/proxy_reward" if config.reward.type_name == "judge" else None
 
 
 def _keep_metrics_until(path: Path, step: int) -> None:

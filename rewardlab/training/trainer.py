@@ -38,6 +38,7 @@ from trl import GRPOTrainer as TRLGRPOTrainer
 
 from rewardlab.advantages import AdvantageTransform, build_advantage, compute_advantages
 from rewardlab.rewards.base import Reward
+from rewardlab.rewards.components import component_metrics
 from rewardlab.training.config import check_group_layout
 from rewardlab.training.phases import PhaseTimer
 from rewardlab.training.scoring import OnError, score_safely
@@ -117,7 +118,7 @@ class GRPOTrainer(TRLGRPOTrainer):
             gold = None
             if self.gold is not None and any(a is not None for a in batch.answers):
                 gold = scored.result if self.gold == self.reward else self.gold.score(batch)
-            rows = gather_object(self._tracking_rows(batch, scored.result, gold))
+            rows = gather_object(self._tracking_rows(batch, scored.result, gold, self.reward.components(scored.result)))
             counts = self.accelerator.gather(torch.tensor([[scored.n_errors, scored.n_nonfinite]],
                                                           device=self.accelerator.device)).sum(dim=0).tolist()
             self._log_step_metrics(mode, rows, has_gold=gold is not None, errors=counts[0], nonfinite=counts[1])
@@ -126,11 +127,14 @@ class GRPOTrainer(TRLGRPOTrainer):
         return rewards.to(self.accelerator.device).unsqueeze(1)
 
     @staticmethod
-    def _tracking_rows(batch: RolloutBatch, result: RewardResult, gold: RewardResult | None) -> list[dict[str, Any]]:
-        """Per sample: what the step metrics need, as plain rows to gather across processes."""
+    def _tracking_rows(batch: RolloutBatch, result: RewardResult, gold: RewardResult | None,
+                       components: dict[str, tuple[float | None, ...]]) -> list[dict[str, Any]]:
+        """Per sample: what the step metrics need (a composite's component scores included), as plain rows to
+        gather across processes."""
         correct = gold_correct(gold) if gold is not None else (None,) * len(batch)
         tracked = {key: values for key in _TRACKED if (values := result.find(key)) is not None}
         return [{"completion": batch.completions[i], "score": result.scores[i], "gold": correct[i],
+                 "components": {name: values[i] for name, values in components.items()},
                  **{key: values[i] for key, values in tracked.items()}} for i in range(len(batch))]
 
     def _log_step_metrics(self, mode: str, rows: list[dict[str, Any]], *, has_gold: bool, errors: float,
@@ -141,6 +145,8 @@ class GRPOTrainer(TRLGRPOTrainer):
                             {"correct": tuple(r["gold"] for r in rows)}) if has_gold else None
         metrics = step_metrics([r["completion"] for r in rows], proxy, gold)
         metrics.update(reward_errors=errors, nonfinite_rewards=nonfinite)
+        components = {name: [r["components"][name] for r in rows] for name in rows[0]["components"]}
+        metrics.update(component_metrics(components))
         for key, value in metrics.items():
             self._metrics[mode][f"rewardlab/{key}"].append(float(value))
 
