@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rich.table import Table
 
 from rewardlab.catalogue import RewardSpec, build_reward
-from rewardlab.cli.console import wide_console
+from rewardlab.cli.console import fitted, output_width
 from rewardlab.data.rollouts import read_rollouts, rollouts_to_batch
 from rewardlab.evaluation.compare import compare_rewards
 from rewardlab.registry import ConfigError
@@ -57,11 +56,14 @@ def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_j
                  for row in rows]
         print(json.dumps({"rollouts": str(rollouts), "n": len(batch), "gold": gold, "rows": clean}, indent=2))
         return 0
-    table = Table(title=f"{rollouts}: {len(batch)} rollouts, gold = {gold}")
-    columns = [c for c in _COLUMNS if any(c in row for row in rows)]
-    for column in columns:
-        table.add_column(column, justify="left" if column == "reward" else "right", overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c, math.nan)) for c in columns))
-    wide_console().print(table)
+    # The bench's plain layout, so the table fits COLUMNS (else 100) when piped as bench's and eval's do: headers
+    # wrap at words, figures never, and columns that do not fit continue in a second block.
+    from rewardlab.bench.table import text_table
+
+    columns = [c for c in _COLUMNS[1:] if any(c in row for row in rows)]
+    width = output_width()
+    print(fitted(f"{rollouts}: {len(batch)} rollouts, gold = {gold}", width))
+    print("\n".join(text_table(("reward", [str(row["reward"]) for row in rows]),
+                                [(c.replace("_", " "), [_cell(row.get(c, math.nan)) for row in rows]) for c in columns],
+                                width)))
     return 0
