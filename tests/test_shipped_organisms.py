@@ -120,3 +120,22 @@ def test_the_manifest_names_the_command_that_regenerates_the_shipped_organisms()
     assert command == shipped.REGENERATE
     script = REPO / command.split()[1]
     assert script.is_file()
+
+
+def test_bench_pretrain_runs_the_grid_with_its_organisms_pretrained_here(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rewardlab.bench import runner
+    from rewardlab.cli.main import main
+
+    seen = []
+
+    def fake_grid(config, cache_dir=None, progress=None, jobs=1, status=None):
+        seen.append(config.pretrain)
+        Path(config.out_dir).mkdir(parents=True)
+        return [{**cell, "seconds": 1.0, "accuracy_before": 0.5, "accuracy_after": 0.5, "trace_before": 0.5,
+                 "trace_after": 0.5} for cell in config.cells()]
+
+    monkeypatch.setattr(runner, "run_grid", fake_grid)
+    assert main(["bench", "--out", str(tmp_path / "a")]) == 0
+    assert main(["bench", "--pretrain", "--out", str(tmp_path / "b")]) == 0
+    assert seen == ["shipped", "always"]
