@@ -167,7 +167,7 @@ def test_progress_off_a_terminal_is_a_line_per_event(tmp_path: Path, capsys: pyt
         sample_to_file(endpoint_settings(server.url, data, n=2), out)
     lines = capsys.readouterr().err.splitlines()
     assert "starting the openai backend for served-model" in lines
-    assert lines[0].startswith("sampling: 0/10 samples (ETA estimating")
+    assert lines[0] == "starting the openai backend for served-model"  # said at once, before the model answers
     assert "sampling: 10/10 samples" in lines[-3] and "/s, ETA 0 s, " in lines[-3]
     assert lines[-2] == f"{out}: 10 samples written" + lines[-2].split("written")[1]
     assert lines[-1] == f"{out}: all 10 samples are there already"
@@ -195,8 +195,8 @@ def test_off_a_terminal_sampling_says_a_line_whenever_it_was_silent_for_the_hear
         report.note("starting the transformers backend for smollm2")
         time.sleep(0.3)  # a model loading: nothing drawn yet
     lines = capsys.readouterr().err.splitlines()
-    assert lines[0].startswith("sampling: 0/20 samples (ETA estimating")
-    assert sum(line.startswith("sampling: 0/20 samples (ETA estimating") for line in lines[2:]) >= 3, lines
+    assert lines[0] == "starting the transformers backend for smollm2"
+    assert sum(line.startswith("sampling: 0/20 samples (ETA estimating") for line in lines[1:]) >= 3, lines
 
 
 # --- errors: one line, exit 2, no traceback ---------------------------------------------------------------------

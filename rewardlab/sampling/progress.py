@@ -53,9 +53,8 @@ class SampleProgress:
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total, completed=self.done, rate="")
         elif self.enabled:
+            # The caller's first note (starting the backend, resuming) is the first line; this fills the silences.
             self._heartbeat = Heartbeat(self.line, self._say, PLAIN_EVERY_S).__enter__()
-            if self.done < self.total:  # the first line at once, before any model loads
-                self._say(self.line())
         return self
 
     def restart_clock(self) -> None:
