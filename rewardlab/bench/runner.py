@@ -3,9 +3,10 @@
 Finished cells are appended to ``results.jsonl`` as they end; running the grid again skips them,
 so an interrupted bench resumes where it stopped. With ``jobs > 1`` the organisms and then the cells
 run in that many worker processes. Every organism and cell computes on :data:`BENCH_THREADS` thread,
-whatever the core count, ``--jobs`` or ``OMP_NUM_THREADS``: the number of threads decides how a
-float sum is split, so it is part of what a figure is, and tiny models use a second thread poorly
-anyway (two one-thread processes do about twice the work of one two-thread process).
+whatever the core count, ``--jobs`` or ``OMP_NUM_THREADS``: how a float sum is split between threads
+is the math library's choice per CPU and shape, so one thread makes every setting run the same
+computation, and tiny models use a second thread poorly anyway (two one-thread processes do about
+twice the work of one two-thread process).
 """
 
 from __future__ import annotations
