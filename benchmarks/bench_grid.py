@@ -9,12 +9,14 @@ resumed, and prints:
 - the share of a training step spent in generation, scoring, tracking and the update
   (``GRPOTrainer.phase_seconds``), mean and range over cells.
 
-    python benchmarks/bench_grid.py --fresh-cache            # the default grid, organisms pretrained too
+    python benchmarks/bench_grid.py --fresh-cache            # the default grid as a fresh clone runs it
+    python benchmarks/bench_grid.py --fresh-cache --pretrain # ... with its organisms pretrained here too
     python benchmarks/bench_grid.py configs/bench/full-cpu.yaml --jobs 2
     python benchmarks/bench_grid.py --fresh-cache --out runs/bench-default   # keep the run folder and cache
 
-With ``--fresh-cache`` the organisms are pretrained in an empty cache (their time is in the first
-cells); without it a cached organism is reused.
+With ``--fresh-cache`` the cache is empty: organisms rewardlab ships are loaded from the package (the
+default grid's), the others pretrained (their time is in the first cells); without it a cached organism
+is reused. ``--pretrain`` pretrains every organism here (the grid's ``pretrain: always``).
 """
 
 from __future__ import annotations
@@ -37,16 +39,25 @@ PHASES = ("generation", "scoring", "tracking", "update")
 def timing(wall: float, cells: int, args: argparse.Namespace) -> dict:
     """What a timed run records: its wall time and the conditions it ran under."""
     return {"wall_seconds": round(wall, 1), "cells": cells, "jobs": args.jobs, "cpus": os.cpu_count(),
-            "organisms": "pretrained" if args.fresh_cache else "cached",
+            "organisms": organisms_source(args),
             "command": " ".join(["python benchmarks/bench_grid.py", *([args.config] if args.config else []),
-                                 f"--jobs {args.jobs}", *(["--fresh-cache"] if args.fresh_cache else [])])}
+                                 f"--jobs {args.jobs}", *(["--fresh-cache"] if args.fresh_cache else []),
+                                 *(["--pretrain"] if args.pretrain else [])])}
+
+
+def organisms_source(args: argparse.Namespace) -> str:
+    """Where the timed run's organisms came from, as the closing line of a results table says it."""
+    if args.pretrain:
+        return "pretrained" if args.fresh_cache else "pretrained here before (cached)"
+    return "shipped (pretraining only those not shipped)" if args.fresh_cache else "shipped or cached"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("config", nargs="?", help="a bench grid (default: the embedded default grid)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
-    parser.add_argument("--fresh-cache", action="store_true", help="pretrain the organisms in an empty cache")
+    parser.add_argument("--fresh-cache", action="store_true", help="an empty organism cache")
+    parser.add_argument("--pretrain", action="store_true", help="pretrain every organism here, shipped or not")
     parser.add_argument("--out", help="a new folder to keep the run in (OUT/out: its results.jsonl and timing.json; "
                         "with --fresh-cache, the organisms under OUT/cache) instead of a temporary one")
     args = parser.parse_args()
@@ -55,7 +66,8 @@ def main() -> None:
         parser.error(f"--out {args.out} exists; the grid is timed from nothing, so name a new folder")
     with tempfile.TemporaryDirectory(prefix="bench-grid-") as scratch:
         root = Path(args.out) if args.out else Path(scratch)
-        config = replace(load_bench_config(args.config), out_dir=str(root / "out"))
+        config = replace(load_bench_config(args.config), out_dir=str(root / "out"),
+                         **({"pretrain": "always"} if args.pretrain else {}))
         cache = root / "cache" if args.fresh_cache else None
         started = time.perf_counter()
         rows = run_grid(config, cache, progress=lambda message: print(f"{time.perf_counter() - started:6.0f} s  "
@@ -64,7 +76,7 @@ def main() -> None:
         if args.out:  # beside results.jsonl, where `scripts/results_tables.py --import GRID OUT/out` finds it
             (root / "out" / "timing.json").write_text(json.dumps(timing(wall, len(rows), args)) + "\n")
     serial = sum(row["seconds"] for row in rows)
-    print(f"\n{len(rows)} cells, {args.jobs} job(s), organisms {'pretrained' if args.fresh_cache else 'cached'}")
+    print(f"\n{len(rows)} cells, {args.jobs} job(s), organisms {organisms_source(args)}")
     print(f"grid wall time        {wall:8.0f} s ({wall / 60:.1f} min), {wall / len(rows):.0f} s per cell")
     if args.fresh_cache:  # pretraining runs outside the cells, so their summed time is no serial baseline
         print(f"cells' summed time    {serial:8.0f} s (pretraining not included; run without --fresh-cache "

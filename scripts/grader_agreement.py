@@ -79,8 +79,8 @@ GRADERS: dict[str, Callable[[Sequence[dict[str, Any]]], list[Verdict]]] = {
 
 
 def is_real(case: dict[str, Any]) -> bool:
-    """A case taken from a real model's output (its source names the model)."""
-    return case["source"].startswith("smollm2")
+    """A case whose completion is a real model's output (its source names the model and how it was sampled)."""
+    return bool(case.get("real"))
 
 
 def agreement_rows(cases: Sequence[dict[str, Any]], verdicts: dict[str, list[Verdict]]) -> list[dict[str, Any]]:

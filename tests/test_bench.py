@@ -182,16 +182,74 @@ def test_two_jobs_give_the_rows_one_job_gives(tmp_path: Path) -> None:
 
     grid = {**ONE_CELL, "organisms": ["qwen_math_like", "llama_like"], "organism_steps": 20}
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the workers' setting, so both runs compute alike
-    try:
-        serial = run_grid(load_bench_config({**grid, "out_dir": str(tmp_path / "one")}), tmp_path / "cache")
-    finally:
-        torch.set_num_threads(threads)
+    serial = run_grid(load_bench_config({**grid, "out_dir": str(tmp_path / "one")}), tmp_path / "cache")
+    assert torch.get_num_threads() == threads  # the bench's one thread is its own, not left to the caller
     parallel = run_grid(load_bench_config({**grid, "out_dir": str(tmp_path / "two")}), tmp_path / "cache", jobs=2)
     assert [row["id"] for row in parallel] == [row["id"] for row in serial]
     measured = ("accuracy_before", "accuracy_after", "trace_after", "hallucination_after")
     assert [[row[k] for k in measured] for row in parallel] == [[row[k] for k in measured] for row in serial]
     assert all(row["generation_share"] > 0 and row["update_share"] > 0 for row in parallel)
+
+
+def test_bench_report_lists_the_rows_in_the_order_of_the_table_after_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    from rewardlab.bench import runner
+    from rewardlab.cli.main import main
+
+    grid = {**ONE_CELL, "organisms": ["qwen_math_like", "llama_like"], "out_dir": str(tmp_path / "out"),
+            "rewards": [{"name": "ground_truth", "reward": "binary"}, {"name": "random", "reward": "random"}]}
+    config = tmp_path / "grid.yaml"
+    config.write_text(yaml.safe_dump(grid))
+    cells = load_bench_config(grid).cells()
+
+    def fake_cell(config, cell, cache_dir, out_dir, pretrain_progress=None):
+        return {**cell, "seconds": 1.0, "accuracy_before": 0.5, "accuracy_after": 0.25 + 0.1 * cells.index(cell),
+                "trace_before": 0.5, "trace_after": 0.5}
+
+    # The last cell finished first, in an earlier run: results.jsonl holds it before the others.
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.jsonl").write_text(json.dumps(fake_cell(None, cells[-1], None, None)) + "\n")
+    monkeypatch.setattr(runner, "run_cell", fake_cell)
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["bench", str(config), "--jobs", "1"]) == 0
+    live = capsys.readouterr().out.splitlines()
+    assert main(["bench", "--report", str(tmp_path / "out")]) == 0
+    report = capsys.readouterr().out.splitlines()
+
+    def table(lines: list[str]) -> list[str]:
+        return [line for line in lines if line.startswith(("qwen_math_like", "llama_like"))]
+
+    assert len(table(live)) == 4 and table(report) == table(live)
+    assert [json.loads(line)["id"] for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()] == [
+        cell["id"] for cell in cells]
+
+
+@pytest.mark.slow
+def test_a_cells_figures_are_the_same_whatever_omp_num_threads_says(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, sys; from rewardlab.bench.config import load_bench_config; "
+              "from rewardlab.bench.runner import run_grid; "
+              "grid = json.loads(sys.argv[1]); "
+              "print(json.dumps(run_grid(load_bench_config(grid), sys.argv[2])))")
+    rows = {}
+    for threads in ("1", "2"):
+        grid = {**ONE_CELL, "organism_steps": 20, "out_dir": str(tmp_path / f"omp{threads}")}
+        env = {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        done = subprocess.run([sys.executable, "-c", script, json.dumps(grid), str(tmp_path / f"cache{threads}")],
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        rows[threads] = json.loads(done.stdout.strip().splitlines()[-1])
+    measured = [k for k in rows["1"][0] if k.endswith(("_before", "_after", "_start", "_end")) or k == "accuracy_delta"]
+
+    def figures(threads: str) -> str:  # as text, so that NaN equals NaN
+        return json.dumps([[row[k] for k in measured] for row in rows[threads]])
+
+    assert figures("2") == figures("1")
 
 
 def test_a_pretrained_model_is_benched_on_chat_prompts() -> None:

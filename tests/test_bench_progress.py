@@ -70,20 +70,53 @@ def test_on_a_terminal_the_status_shows_each_organism_and_the_cells_and_no_quart
         clock.now = float(step)
         progress.pretrain_step("llama_like", step, 10, 2.0)
     assert said == [] and shown[-1] == ["pretraining llama_like step 3/10, loss 2.000, ETA 7 s",
-                                        "1/3 cells finished, 0 running"]
+                                        "1/3 cells finished, 0 running, ETA estimating"]
     progress.set_running(["cell-a"])
-    assert shown[-1][-1] == "1/3 cells finished, 1 running"
+    assert shown[-1][-1] == "1/3 cells finished, 1 running, ETA estimating"
 
 
 def test_the_cells_eta_is_the_mean_measured_cell_time_times_the_rounds_left() -> None:
-    progress = GridProgress(cells=6, finished=1, jobs=2, say=lambda line: None)
+    clock = Clock()
+    progress = GridProgress(cells=6, finished=1, jobs=2, say=lambda line: None, clock=clock)
     progress.set_running(["a", "b"])
-    assert progress.eta() is None and "ETA" not in progress.cells_text()  # nothing measured yet
+    assert progress.eta() is None and progress.cells_text().endswith("ETA estimating")  # nothing measured yet
     text = progress.cell_finished({"id": "a", "seconds": 10.0})
     assert text == "2/6 cells finished, 1 running, ETA 20 s"  # 4 cells left on 2 workers: 2 rounds of 10 s
     progress.cell_finished({"id": "b", "seconds": 30.0})
     assert progress.eta() == 40.0  # mean 20 s, 3 cells left: 2 rounds
     assert [duration(s) for s in (45, 720, 3900)] == ["45 s", "12 min", "1 h 05 min"]
+
+
+def test_the_cells_eta_counts_the_time_the_running_round_has_run_already() -> None:
+    clock = Clock()
+    progress = GridProgress(cells=5, finished=2, jobs=2, say=lambda line: None, clock=clock)
+    progress.cell_finished({"id": "x", "seconds": 100.0})
+    progress.set_running(["c"])
+    clock.now = 5.0
+    progress.set_running(["c", "d"])
+    clock.now = 65.0  # d has run 60 s of a 100 s cell, c 65 s: the grid ends when d does
+    assert progress.eta() == 40.0
+    clock.now = 300.0  # past the mean: no negative ETA
+    assert progress.eta() == 0.0
+    progress.set_running(["d"])  # one worker idles while 2 cells are left: the round has not started
+    assert progress.cells_text() == "3/5 cells finished, 1 running, ETA 2 min"
+
+
+def test_off_a_terminal_the_status_is_said_whenever_the_grid_was_silent_for_the_heartbeat() -> None:
+    import time
+
+    said: list[str] = []
+    progress = GridProgress(cells=2, finished=0, jobs=1, say=said.append)
+    progress.pretrain_step("qwen_math_like", 1, 660, 3.0)
+    with progress.beating(every=0.05):
+        time.sleep(0.3)
+    beats = [line for line in said if line.startswith("pretraining qwen_math_like step 1/660")]
+    assert len(beats) >= 3, said
+    assert beats[0] == "pretraining qwen_math_like step 1/660, loss 3.000, ETA estimating; 0/2 cells finished, " \
+                       "0 running, ETA estimating"
+    count = len(said)
+    time.sleep(0.15)
+    assert len(said) == count  # stopped with the grid
 
 
 ONE_CELL = {

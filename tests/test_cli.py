@@ -51,6 +51,20 @@ def test_score_table_prints_one_row_per_reward(capsys: pytest.CaptureFixture[str
     assert "binary" in out and "contains_python" in out and "agreement" in out
 
 
+@pytest.mark.parametrize(("columns", "width"), [(None, 100), ("72", 72)])
+def test_score_table_of_the_readme_example_fits_columns_else_100_when_piped(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: str | None, width: int) -> None:
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert main(["score", str(EXAMPLE), "-r", "binary", "-r", "format", "-r", "random", "-r", "contains_python"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    shown = "\n".join(lines)
+    assert all(name in shown for name in ("binary", "format", "random", "contains_python", "agreement", "auroc"))
+    assert max(map(len, lines)) <= width, max(lines, key=len)
+
+
 def test_score_with_a_misspelled_reward_fails_before_scoring(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", str(EXAMPLE), "-r", "{type: random, pp: 0.5}"]) == 2
     assert "unknown field 'pp'; did you mean 'p'?" in capsys.readouterr().err

@@ -192,9 +192,11 @@ def test_a_wheel_built_from_the_repository_holds_every_shipped_file(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     (wheel,) = (tmp_path / "wheel").glob("rewardlab-*.whl")
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
-    sets = REPO / "rewardlab" / "data" / "sets"
-    shipped = {p.relative_to(REPO).as_posix() for p in sets.rglob("*") if p.is_file()}
+    shipped = {p.relative_to(REPO).as_posix() for folder in ("data/sets", "organisms/shipped")
+               for p in (REPO / "rewardlab" / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert {f"rewardlab/data/sets/{n}/LICENSE" for n in SHIPPED_ROWS} <= shipped
+    assert {"rewardlab/organisms/shipped/manifest.json", "rewardlab/organisms/shipped/qwen_math_like/model.safetensors",
+            "rewardlab/organisms/shipped/llama_like/model.safetensors"} <= shipped
     assert shipped <= in_wheel, sorted(shipped - in_wheel)
 
 

@@ -117,6 +117,31 @@ def test_the_model_mode_samples_then_evaluates_and_keeps_the_rollouts(capsys: py
     assert report["n_samples"] == 24
 
 
+@pytest.mark.slow
+def test_the_model_mode_names_its_default_output_folder_in_its_first_line(capsys: pytest.CaptureFixture[str],
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path) -> None:
+    import rewardlab.sampling
+    from rewardlab.sampling import SampleSettings
+
+    def fake_sample_to_file(settings: SampleSettings, out_path: Path, progress: bool = True) -> Path:
+        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXAMPLE, out_path)
+        return Path(out_path)
+
+    monkeypatch.setattr(rewardlab.sampling, "sample_to_file", fake_sample_to_file)
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "org/model-7b", "--data", "math500", "-n", "4"]) == 0
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith("rewardlab eval: rollouts and reports go to evaluations"), first
+    assert list((tmp_path / "evaluations").glob("*.eval.md"))
+
+
+def test_the_default_output_folders_of_eval_and_bench_are_ignored_by_git() -> None:
+    ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text().split()
+    assert {"evaluations/", "runs/"} <= set(ignored)
+
+
 def test_more_than_two_inputs_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", str(EXAMPLE), str(EXAMPLE), str(EXAMPLE)]) == 2
     assert "one input to report on or two to compare" in capsys.readouterr().err

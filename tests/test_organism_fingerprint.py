@@ -27,7 +27,9 @@ STORED = Path(__file__).parent / "data" / "organism_fingerprints.json"
 UPDATE = os.environ.get("REWARDLAB_UPDATE_FINGERPRINTS") == "1"
 PROMPTS = ("Q: 7+3*2=", "Q: 9-4+8=", "Q: 5*x-1=")  # two answerable problems and one unanswerable
 LOSS_TOLERANCE = 1e-3
-ADVICE = ("the organism code now makes a different organism; rerun the bench grids and regenerate docs/results.md "
+ADVICE = ("the organism code now makes a different organism; ship it again (`python scripts/ship_organisms.py`, "
+          "which pretrains the shipped organisms and rewrites their checksums), rerun the bench grids and regenerate "
+          "docs/results.md "
           "(scripts/results_tables.py; a change that leaves the organism's config as it was keeps its cells' ids, so "
           "the tables cannot mark those rows 'Not yet rerun' themselves), then update "
           "tests/data/organism_fingerprints.json with "

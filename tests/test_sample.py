@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -166,7 +167,8 @@ def test_progress_off_a_terminal_is_a_line_per_event(tmp_path: Path, capsys: pyt
         sample_to_file(endpoint_settings(server.url, data, n=2), out)
     lines = capsys.readouterr().err.splitlines()
     assert "starting the openai backend for served-model" in lines
-    assert "sampling: 10/10 samples" in lines[-3] and "/s, ETA 0 s)" in lines[-3]
+    assert lines[0] == "starting the openai backend for served-model"  # said at once, before the model answers
+    assert "sampling: 10/10 samples" in lines[-3] and "/s, ETA 0 s, " in lines[-3]
     assert lines[-2] == f"{out}: 10 samples written" + lines[-2].split("written")[1]
     assert lines[-1] == f"{out}: all 10 samples asked for are there already"
 
@@ -186,6 +188,32 @@ def test_a_file_holding_more_samples_than_asked_says_so_and_which_it_uses(
                         "another file (-o)")
     assert lines[1] == f"{out}: all 10 samples asked for are there already"
     assert len(out.read_text(encoding="utf-8").splitlines()) == 40  # the file is left as it was
+
+
+def test_the_sampling_eta_is_measured_once_a_tenth_is_drawn_and_estimating_before(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from rewardlab.sampling.progress import SampleProgress
+
+    with SampleProgress(100, 0) as report:
+        report.advance(9)
+        assert "ETA estimating" in report.line()
+        report.advance(1)
+        assert re.search(r"\(\d+\.\d\d/s, ETA \d+ s, \d+ s in\)$", report.line()), report.line()
+
+
+def test_off_a_terminal_sampling_says_a_line_whenever_it_was_silent_for_the_heartbeat(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from rewardlab.sampling import progress
+
+    monkeypatch.setattr(progress, "PLAIN_EVERY_S", 0.05)
+    with progress.SampleProgress(20, 0) as report:
+        report.note("starting the transformers backend for smollm2")
+        time.sleep(0.3)  # a model loading: nothing drawn yet
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "starting the transformers backend for smollm2"
+    assert sum(line.startswith("sampling: 0/20 samples (ETA estimating") for line in lines[1:]) >= 3, lines
 
 
 # --- errors: one line, exit 2, no traceback ---------------------------------------------------------------------

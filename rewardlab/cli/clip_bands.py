@@ -30,9 +30,10 @@ def run_clip_bands(organism: str, *, grid_path: str | None = None, epsilons: Seq
         sampled_token_probabilities,
     )
     from rewardlab.organisms.evaluate import heldout_problems
-    from rewardlab.organisms.pretrain import load_organism, pretrain
+    from rewardlab.organisms.pretrain import load_organism
+    from rewardlab.organisms.shipped import organism_folder
 
-    model, tokenizer = load_organism(pretrain(grid.organism(organism)))
+    model, tokenizer = load_organism(organism_folder(grid.organism(organism), use_shipped=grid.pretrain == "shipped"))
     model.eval()
     # The grid's held-out problems and sampling settings, as its cells meet them.
     prompts, _ = heldout_problems(n, unanswerable_share=grid.unanswerable_share)

@@ -249,6 +249,9 @@ def run_eval(args: argparse.Namespace) -> int:
 
     model_mode = args.data is not None
     out_dir = Path(args.out) if args.out else (Path("evaluations") if model_mode else Path(args.inputs[0]).parent)
+    if model_mode:  # the first line names the folder it writes rollouts and reports into, wherever it runs
+        hint = "" if args.out else " (--out DIR for another folder)"
+        print(f"rewardlab eval: rollouts and reports go to {out_dir}{hint}", file=sys.stderr, flush=True)
     # A misspelled -r or --behaviour fails before any sampling.
     with built_rewards(args.reward, args.extraction) as (gold, rewards), built_behaviours(args) as detectors:
         grader = grader_record(gold)

@@ -103,7 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", help="output folder (overrides the config's out_dir)")
     bench.add_argument("--cache", help="organism cache folder (default $REWARDLAB_CACHE or ~/.cache/rewardlab)")
     bench.add_argument("--jobs", type=_positive_int, default=None,
-                       help="worker processes sharing the CPU threads (default: one per core, at most one per cell)")
+                       help="worker processes, each computing on one thread, so any --jobs gives the same figures "
+                            "(default: one per core, at most one per cell)")
+    bench.add_argument("--pretrain", action="store_true",
+                       help="pretrain every organism on this machine (cached) instead of taking the ones rewardlab "
+                            "ships (the grid field `pretrain: always`); their cells are kept apart from the shipped "
+                            "ones'")
 
     validate = command(
         "validate", "check training configs and bench grids without running them",
@@ -206,7 +211,7 @@ def _run(args: argparse.Namespace) -> int:
             run_dir = args.report or args.out or (None if args.config else DEFAULT_BENCH_OUT)
             return run_report(run_dir, config_path=args.config, columns=args.columns, wide=args.wide)
         return run_bench(args.config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs, columns=args.columns,
-                         wide=args.wide)
+                         wide=args.wide, pretrain_here=args.pretrain)
     if args.command == "validate":
         from rewardlab.cli.train import run_validate
 

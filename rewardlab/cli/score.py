@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rich.table import Table
 
 from rewardlab.answers.grader import describe, explain, grader_record
 from rewardlab.catalogue import RewardSpec, build_reward
-from rewardlab.cli.console import wide_console
+from rewardlab.cli.console import fitted, output_width
 from rewardlab.data.rollouts import load_rollouts, rollouts_to_batch
 from rewardlab.evaluation.compare import compare_rewards
 from rewardlab.registry import ConfigError
@@ -76,16 +75,20 @@ def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_j
             out["explain"] = {name: [vars(row) for row in samples] for name, samples in explained.items()}
         print(json.dumps(out, indent=2))
         return 0
+    # The bench's plain layout, so the table fits COLUMNS (else 100) when piped as bench's and eval's do: headers
+    # wrap at words, figures never, and columns that do not fit continue in a second block.
+    from rewardlab.bench.table import text_table
+
+    columns = [c for c in _COLUMNS[1:] if any(c in row for row in rows)]
+    width = output_width()
     dropped = read.duplicates_dropped and f"; --dedupe left out {read.duplicates_dropped} repeated sample line(s)"
-    table = Table(title=f"{rollouts}: {len(batch)} rollouts, gold = {gold}{dropped or ''}\n{describe(grader)}")
-    columns = [c for c in _COLUMNS if any(c in row for row in rows)]
-    for column in columns:
-        table.add_column(column, justify="left" if column == "reward" else "right", overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c, math.nan)) for c in columns))
-    wide_console().print(table)
+    print(fitted(f"{rollouts}: {len(batch)} rollouts, gold = {gold}{dropped or ''}", width))
+    print(fitted(describe(grader), width))
+    print("\n".join(text_table(("reward", [str(row["reward"]) for row in rows]),
+                                [(c.replace("_", " "), [_cell(row.get(c, math.nan)) for row in rows]) for c in columns],
+                                width)))
     for name, samples in explained.items():
-        wide_console().print(_explain_table(name, samples))
+        _print_explained(name, samples, width)
     return 0
 
 
@@ -101,12 +104,13 @@ def _explained(batch: Any, rewards: Sequence[tuple[str, Any]]) -> dict[str, list
     return out
 
 
-def _explain_table(name: str, samples: Sequence[Any]) -> Table:
-    table = Table(title=f"{name}: what the grader read, sample by sample")
-    for column in ("#", "completion (end)", "label", "extracted", "parsed", "verdict"):
-        table.add_column(column, overflow="fold")
-    for i, row in enumerate(samples):
-        verdict = "no signal" if row.verdict is None else ("right" if row.verdict else "wrong")
-        table.add_row(str(i), row.completion[-60:].replace("\n", " "), str(row.label), str(row.answer),
-                      str(row.parsed), verdict)
-    return table
+def _print_explained(name: str, samples: Sequence[Any], width: int) -> None:
+    """The ``--explain`` table of one reward, in the same plain layout as the comparison."""
+    from rewardlab.bench.table import text_table
+
+    print(fitted(f"\n{name}: what the grader read, sample by sample", width))
+    verdicts = ["no signal" if r.verdict is None else ("right" if r.verdict else "wrong") for r in samples]
+    print("\n".join(text_table(("#", [str(i) for i in range(len(samples))]), [
+        ("completion (end)", [" ".join(r.completion[-40:].split()) for r in samples]),
+        ("label", [str(r.label) for r in samples]), ("extracted", [str(r.answer) for r in samples]),
+        ("parsed", [str(r.parsed) for r in samples]), ("verdict", verdicts)], width)))

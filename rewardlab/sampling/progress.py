@@ -1,14 +1,21 @@
-"""Progress of a sampling run: a rich bar with rate and ETA on a terminal, a line per event elsewhere."""
+"""Progress of a sampling run: a rich bar with rate and ETA on a terminal, lines elsewhere.
+
+Off a terminal a line is said at the start, at each tenth of the work, and at least every
+:data:`rewardlab.progress.PLAIN_EVERY_S` seconds (model loading included); its ETA is measured from
+this run's throughput once a tenth of the samples to draw are in, and reads "estimating" before.
+"""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from types import TracebackType
 from typing import Any
 
-PLAIN_EVERY_S = 30.0
-"""Off a terminal, a progress line at least this often (and at each tenth of the work)."""
+from rewardlab.progress import PLAIN_EVERY_S, Heartbeat, eta_seconds, eta_text
+
+__all__ = ["PLAIN_EVERY_S", "SampleProgress"]
 
 
 class SampleProgress:
@@ -18,7 +25,7 @@ class SampleProgress:
         self.total, self.done, self.enabled, self.label = total, done, enabled, label
         self._start_done, self._started = done, time.monotonic()
         self._bar: Any = None
-        self._last_line = self._started
+        self._heartbeat: Heartbeat | None = None
         self._last_tenth = self._tenth(done)
 
     def note(self, message: str) -> None:
@@ -28,7 +35,12 @@ class SampleProgress:
         if self._bar is not None:
             self._bar.console.print(message)
         else:
-            print(message, file=sys.stderr, flush=True)
+            self._say(message)
+
+    def _say(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+        if self._heartbeat is not None:
+            self._heartbeat.said()
 
     def __enter__(self) -> SampleProgress:
         if self.enabled and sys.stderr.isatty():
@@ -40,6 +52,9 @@ class SampleProgress:
                                  console=Console(stderr=True))
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total, completed=self.done, rate="")
+        elif self.enabled:
+            # The caller's first note (starting the backend, resuming) is the first line; this fills the silences.
+            self._heartbeat = Heartbeat(self.line, self._say, PLAIN_EVERY_S).__enter__()
         return self
 
     def restart_clock(self) -> None:
@@ -50,10 +65,9 @@ class SampleProgress:
         self.done += count
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, rate=f"{self.rate():.2f}/s")
-        elif self.enabled and (self._tenth(self.done) > self._last_tenth or
-                               time.monotonic() - self._last_line >= PLAIN_EVERY_S or self.done == self.total):
-            self._last_tenth, self._last_line = self._tenth(self.done), time.monotonic()
-            print(self.line(), file=sys.stderr, flush=True)
+        elif self.enabled and (self._tenth(self.done) > self._last_tenth or self.done == self.total):
+            self._last_tenth = self._tenth(self.done)
+            self._say(self.line())
 
     def rate(self) -> float:
         """Samples per second in this run (those found in the file at the start not counted)."""
@@ -61,9 +75,11 @@ class SampleProgress:
         return (self.done - self._start_done) / elapsed if elapsed > 0 else 0.0
 
     def line(self) -> str:
-        rate = self.rate()
-        eta = f"{(self.total - self.done) / rate:.0f} s" if rate > 0 else "?"
-        return f"{self.label}: {self.done}/{self.total} samples ({rate:.2f}/s, ETA {eta})"
+        drawn, elapsed = self.done - self._start_done, time.monotonic() - self._started
+        to_draw = self.total - self._start_done
+        eta = eta_seconds(drawn, to_draw, elapsed, at_least=math.ceil(to_draw / 10)) if to_draw else 0.0
+        rate = f"{self.rate():.2f}/s, " if drawn else ""
+        return f"{self.label}: {self.done}/{self.total} samples ({rate}{eta_text(eta)}, {elapsed:.0f} s in)"
 
     def _tenth(self, done: int) -> int:
         return 10 * done // self.total if self.total else 10
@@ -73,3 +89,6 @@ class SampleProgress:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+        if self._heartbeat is not None:
+            self._heartbeat.__exit__(kind, error, trace)
+            self._heartbeat = None

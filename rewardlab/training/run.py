@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,12 +193,7 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
     if checkpoint is not None and main_process:
         trainer.add_callback(ResumeRecord(trainer.metrics_writer, run_dir, checkpoint, changes))
     try:
-        with warnings.catch_warnings():
-            # TRL 1.16 itself reads transformers' deprecated `model.is_gradient_checkpointing` around every
-            # generation (trl/models/utils.py); no setting of ours can avoid it, so this one warning is hidden.
-            warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
-                                    category=FutureWarning)
-            trainer.train(resume_from_checkpoint=checkpoint)
+        trainer.train(resume_from_checkpoint=checkpoint)
         after = measure(trainer.model, tokenizer, True)
         if config.save_final:
             trainer.save_model(str(run_dir / "final"))

@@ -28,6 +28,7 @@ Every logged record is also appended to ``metrics.jsonl`` in the run directory, 
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,11 @@ class GRPOTrainer(TRLGRPOTrainer):
 
     def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
         self._batch_token = object()
-        with self.phases.span("generation"):
+        with self.phases.span("generation"), warnings.catch_warnings():
+            # TRL 1.16 reads transformers' deprecated `model.is_gradient_checkpointing` around every generation
+            # (trl/models/utils.py); no setting of ours avoids it, so that one notice is hidden where it is raised.
+            warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
+                                    category=FutureWarning)
             output = super()._generate_and_score_completions(inputs)
         rewards = self._rewards_of_this_batch()
         mode = "train" if self.model.training else "eval"
