@@ -102,7 +102,8 @@ def _cell(verdict: Verdict) -> str:
 
 
 def _short(text: str, width: int = 70) -> str:
-    flat = " ".join(text.split()).replace("|", "\\|")
+    shown = "".join(ch if ch.isprintable() or ch.isspace() else f"\\u{ord(ch):04x}" for ch in text)
+    flat = " ".join(shown.split()).replace("|", "\\|")
     return flat if len(flat) <= width else "…" + flat[-(width - 1):]
 
 

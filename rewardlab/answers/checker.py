@@ -243,6 +243,9 @@ def _priority_groups(anchored_only: bool) -> tuple[tuple[tuple[Any, Any], ...], 
                  for _, group in groupby(patterns, key=lambda p: p[2]))
 
 
+# Verdicts of grade_text in this process, by (stated answer, math-verify's text of its match, reference).
+_GRADED: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+
 # math-verify's parse of a match, by what the match holds: answers recur across a group's completions.
 _MATCHES: OrderedDict[tuple[Any, ...], tuple[Any, str]] = OrderedDict()
 
@@ -336,11 +339,20 @@ def grade_text(text: str, reference: str, timeout: float | None = 5.0) -> tuple[
     exact = _exact_verdict(answer, reference)
     if exact is not None:
         return answer, exact
-    try:
-        ok = bool(parsed) and verify(gold, parsed, timeout_seconds=_seconds(timeout))
-    except Exception:
-        ok = False
-    return answer, CORRECT if ok else WRONG
+    key = (answer, parsed[-1] if parsed else None, reference)  # what the verdict depends on: the match, the label
+    code = _GRADED.get(key)
+    if code is None:
+        started = time.monotonic()
+        try:
+            ok = bool(parsed) and verify(gold, parsed, timeout_seconds=_seconds(timeout))
+        except Exception:
+            ok = False
+        if not ok and _ran_out(started, timeout):  # math-verify's own alarm may have ended it: no verdict
+            return answer, OUT_OF_TIME
+        code = _GRADED[key] = CORRECT if ok else WRONG
+        if len(_GRADED) > _PARSED_MAX:
+            _GRADED.popitem(last=False)
+    return answer, code
 
 
 def read_answers(texts: Sequence[str], report: Callable[[int, Any], None], timeout: float | None = 5.0) -> None:
