@@ -202,3 +202,31 @@ def _default_grid() -> dict:
     from rewardlab.bench.config import DEFAULT_GRID
 
     return dict(DEFAULT_GRID)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["qwen_math_like", "llama_like"])
+def test_the_shipped_organisms_plain_number_answers_score_alike_under_every_policy(name: str) -> None:
+    """The bench's figures rest on this: where an organism boxes a plain number, math_verify reads what qwen read."""
+    import re
+
+    from rewardlab.models.rng import own_rng
+    from rewardlab.organisms.evaluate import heldout_problems
+    from rewardlab.organisms.pretrain import ORGANISMS, load_organism
+    from rewardlab.organisms.shipped import organism_folder
+    from rewardlab.rewards import TernaryReward
+    from rewardlab.training.heldout import generate
+
+    model, tokenizer = load_organism(organism_folder(ORGANISMS[name], None))
+    prompts, labels = heldout_problems(60, seed=4321, unanswerable_share=0.2)
+    with own_rng(model.device, 0):
+        texts = generate(model, tokenizer, prompts, max_new_tokens=48, samples=4, temperature=1.0)
+    batch = batch_of(texts, [label for label in labels for _ in range(4)])
+    qwen = TernaryReward(workers=0, extraction="qwen").score(batch)
+    default = TernaryReward(workers=0).score(batch)
+    # One box, holding a plain integer (a confidence tag may follow it, cut off or not).
+    plain = [i for i, t in enumerate(texts) if t.count("\\boxed") == 1 and re.search(r"\\boxed\{-?\d+\}", t)]
+    assert len(plain) > 0.6 * len(texts)
+    for key in ("correct", "abstained"):
+        assert [qwen.diagnostics[key][i] for i in plain] == [default.diagnostics[key][i] for i in plain]
+    assert [qwen.scores[i] for i in plain] == [default.scores[i] for i in plain]
