@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from rewardlab.answers.extraction import (
@@ -467,6 +468,21 @@ def _schedule(todo: Mapping[str, Iterable[str | None]]) -> list[tuple[str | None
     return [(answer, reference) for reference in _linked_order(references, texts) for answer in todo[reference]]
 
 
+def _whole_references(pairs: Sequence[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+    """``pairs`` (sorted by reference) cut into tasks of about ``size`` that never split one reference's pairs.
+
+    A group's completions share their answers: read by one worker, each answer is parsed once.
+    """
+    tasks: list[list[tuple[str, str]]] = []
+    for _, same in groupby(pairs, key=lambda pair: pair[1]):
+        group = list(same)
+        if tasks and len(tasks[-1]) + len(group) <= size:
+            tasks[-1].extend(group)
+        else:
+            tasks.append(group)
+    return tasks
+
+
 def _chunk_size(n_pairs: int, workers: int) -> int:
     """Pairs per task: about two dozen tasks per worker, at most 16 pairs each."""
     return min(16, max(1, -(-n_pairs // (24 * max(1, workers)))))
@@ -599,8 +615,8 @@ class AnswerChecker:
         if self.workers == 0:
             results = self._run_inline({None: pairs}, grade_text, None)
         else:
-            size = _chunk_size(len(pairs), self.workers)
-            tasks = [(("grade", None), pairs[i : i + size]) for i in range(0, len(pairs), size)]
+            tasks = [(("grade", None), chunk) for chunk in _whole_references(pairs, _chunk_size(len(pairs),
+                                                                                              self.workers))]
             results = [r for task_results in self._pool_for_use().run(tasks) for r in task_results]
         out = []
         for pair, result in zip(pairs, results, strict=True):
