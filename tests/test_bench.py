@@ -166,6 +166,16 @@ def test_one_cell_bench_runs_end_to_end_and_resume_skips_it(tmp_path: Path, monk
     assert (tmp_path / "out" / "results.csv").is_file()
     assert "| qwen_math_like | random |" in (tmp_path / "out" / "summary.md").read_text()
     assert (tmp_path / "out" / "curves-qwen_math_like.png").stat().st_size > 1000
+    # The cell keeps the samples it measured after training: `rewardlab eval` reads them to the same accuracy.
+    kept = [json.loads(line) for line in
+            (tmp_path / "out" / "cells" / rows[0]["id"] / "heldout_after.jsonl").read_text().splitlines()]
+    assert len(kept) == ONE_CELL["eval"]["n"] * ONE_CELL["eval"]["k"]
+    answerable = tmp_path / "answerable.jsonl"
+    answerable.write_text("".join(json.dumps(r) + "\n" for r in kept if r["answerable"]))
+    assert main(["eval", str(answerable), "--json", "--no-behaviours", "--resamples", "100",
+                 "--out", str(tmp_path / "eval")]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    assert evaluated["accuracy"] == pytest.approx(rows[0]["accuracy_after"])
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("a finished cell was run again")

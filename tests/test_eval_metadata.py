@@ -29,8 +29,8 @@ def test_eval_records_command_grader_checksum_counts_and_machine(capsys: pytest.
     assert Path(report["files"]["metadata"]).name == "rollouts.metadata.json"
     assert record["command"] == "rewardlab " + " ".join(argv)
     assert record["seeds"]["bootstrap"] == 3 and record["rewards"] == ["format"]
-    assert record["grader"]["extraction"] == "qwen" and record["grader"]["timeout_seconds"] == 5.0
-    assert record["grader"]["math_verify"] == metadata.version("math-verify")
+    assert record["grader"]["extraction"] == "math_verify" and record["grader"]["timeout"] == 5.0
+    assert record["grader"]["math_verify_version"] == metadata.version("math-verify")
     assert record["machine"]["packages"]["trl"] == metadata.version("trl") and record["machine"]["cpu"]
     (entry,) = record["inputs"]
     assert entry["sha256"] == hashlib.sha256(rollouts.read_bytes()).hexdigest()

@@ -68,6 +68,9 @@ def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwarg
                    max_operand=config.max_operand(name), extraction=config.policy, **kwargs)
 
 
+# The held-out samples a cell measured after training, as a rollouts file (`rewardlab eval` reads it).
+HELDOUT_AFTER = "heldout_after.jsonl"
+
 # Bumped when measure() gains figures, so a baseline kept in an out folder is measured again.
 MEASURE_VERSION = 2
 
@@ -152,7 +155,7 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
         if final:
             return _measure(config, cell["organism"], model, tokenizer, samples=config.eval.k,
                             pass_ks=config.eval.pass_at, label=f"{cell['organism']}, cell {cell['id']}",
-                            reliability=run_dir / "reliability.png")
+                            reliability=run_dir / "reliability.png", rollouts=run_dir / HELDOUT_AFTER)
         return _measure(config, cell["organism"], model, tokenizer)
 
     summary = train(train_config, supplied=Supplied(

@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from rewardlab.evaluation.report import Report, Samples
     from rewardlab.rewards.correctness import BinaryCorrectness
 
-# The extraction policy of answer-checking rewards that do not declare one (the Qwen2.5-Math parser's rules).
-DEFAULT_EXTRACTION = "qwen"
-
-
 def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
@@ -32,11 +28,11 @@ def file_sha256(path: str | Path) -> str:
 
 
 def grader_record(gold: BinaryCorrectness) -> dict[str, Any]:
-    """How correctness was decided: the gold reward's settings, its extraction policy and math-verify's version."""
-    from rewardlab.provenance import package_versions
+    """How correctness was decided: the gold reward's settings, and the grader record ``eval`` and ``score`` print
+    (:func:`rewardlab.answers.grader.grader_record`: extraction policy, timeout, math-verify's version)."""
+    from rewardlab.answers import grader
 
-    return {"reward": gold.to_config(), "extraction": getattr(gold, "extraction", DEFAULT_EXTRACTION),
-            "timeout_seconds": gold.timeout, "math_verify": package_versions(("math-verify",))["math-verify"]}
+    return {"reward": gold.to_config(), **(grader.grader_record(gold) or {})}
 
 
 def problem_counts(samples: Samples) -> dict[str, Any]:

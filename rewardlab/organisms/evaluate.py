@@ -83,6 +83,18 @@ def _greedy(model: Any, tokenizer: Any, problems: Sequence[Problem], max_new_tok
             "greedy_trace_rate": _rate([has_code_reasoning(t) for t in texts])}
 
 
+def write_rollouts(path: str | Path, prompts: Sequence[Any], texts: Sequence[str], problems: Sequence[Problem],
+                   samples: int) -> None:
+    """The measured samples as JSON lines (prompt, completion, answer, answerable, id, sample), problem by problem."""
+    import json
+
+    with Path(path).open("w", encoding="utf-8") as out:
+        for i, (prompt, text, problem) in enumerate(zip(prompts, texts, problems, strict=True)):
+            out.write(json.dumps({"prompt": prompt, "completion": text, "answer": problem.label,
+                                  "answerable": problem.answerable, "id": f"heldout-{i // samples}",
+                                  "sample": i % samples}, ensure_ascii=False) + "\n")
+
+
 def _ks(samples: int, pass_ks: Sequence[int]) -> tuple[int, ...]:
     """The pass@k sizes to report: ``samples`` itself when above 1, and each listed k in [1, samples)."""
     return tuple(sorted({k for k in pass_ks if 1 <= k < samples} | ({samples} if samples > 1 else set())))
@@ -91,7 +103,8 @@ def _ks(samples: int, pass_ks: Sequence[int]) -> tuple[int, ...]:
 def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperature: float = 1.0,
             seed: int = 12345, unanswerable_share: float = 0.0, max_new_tokens: int = 80,
             reliability: str | Path | None = None, chat: bool = False, max_operand: int = 9,
-            pass_ks: Sequence[int] = (), label: str = "", extraction: str = DEFAULT_EXTRACTION) -> dict[str, float]:
+            pass_ks: Sequence[int] = (), label: str = "", extraction: str = DEFAULT_EXTRACTION,
+            rollouts: str | Path | None = None) -> dict[str, float]:
     """The organism's figures on ``n`` held-out problems, ``samples`` completions each.
 
     Keys: ``accuracy``, ``trace_rate``, ``trace_accuracy``, ``direct_accuracy`` (answerable problems),
@@ -107,7 +120,8 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     largest operand of the held-out problems (the organism's own). ``pass_ks`` adds ``pass@k`` for each
     listed ``k`` below ``samples`` (unbiased estimator over the same samples), for pass@k curves. ``label``
     (e.g. the organism and the cell) heads the reliability diagram's title. ``extraction`` is the policy
-    answers are read by (:mod:`rewardlab.answers.extraction`).
+    answers are read by (:mod:`rewardlab.answers.extraction`). With ``rollouts`` the samples are also written
+    there as a rollouts file that ``rewardlab eval`` and ``score`` read (:func:`write_rollouts`).
     """
     from rewardlab.evaluation import (
         AccuracyEvaluator,
@@ -124,6 +138,8 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
         texts = generate(model, tokenizer, [_prompt(p, chat) for p in problems], max_new_tokens=max_new_tokens,
                          samples=samples, temperature=temperature)
     per_sample = [p for p in problems for _ in range(samples)]
+    if rollouts is not None:
+        write_rollouts(rollouts, [_prompt(p, chat) for p in per_sample], texts, per_sample, samples)
     judged = _judge(texts, per_sample, extraction)  # the ternary reward is proxy (abstained) and gold (correct) at once
     answerable = [i for i, p in enumerate(per_sample) if p.answerable]
     answered = _select(judged, answerable)
