@@ -116,6 +116,7 @@ def parse_once(answer: str, timeout: float | None) -> list[Any]:
 
 
 _INTEGER = re.compile(r"[+-]?\d{1,100}")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,100}(?:\.\d{0,100})?|\.\d{1,100})")
 
 
 def _without_spaces(text: Hashable) -> str:
@@ -325,16 +326,17 @@ def grade_text(text: str, reference: str, timeout: float | None = 5.0) -> tuple[
     label's parse against its parse of the completion (:func:`read_parsed`), so the completion is parsed once.
 
     Codes as :func:`verify_pair`; the answer is :data:`READ_TIMED_OUT` (and the code ``WRONG``) when the
-    reading ran out of time. Identical texts and pairs of plain integers are decided without ``verify``.
+    reading ran out of time, and ``None`` where the label gives no signal (the completion is not read).
+    Identical texts and pairs of plain integers are decided without ``verify``.
     """
     from math_verify import verify
 
-    answer, parsed = read_parsed(text, timeout)
-    gold = _parse_reference(reference, timeout)
+    gold = _parse_reference(reference, timeout)  # first: a label that gives no signal needs no reading
     if gold is None:
-        return answer, OUT_OF_TIME
+        return None, OUT_OF_TIME
     if not gold:
-        return answer, BAD_REFERENCE
+        return None, BAD_REFERENCE
+    answer, parsed = read_parsed(text, timeout)
     if answer is None or answer == READ_TIMED_OUT:
         return answer, WRONG
     exact = _exact_verdict(answer, reference)
@@ -483,6 +485,13 @@ def _whole_references(pairs: Sequence[tuple[str, str]], size: int) -> list[list[
     return tasks
 
 
+def _rule_answer(text: str) -> str | None:
+    """The answer the ``qwen`` string rules read (a box, an answer phrase, the last number): a cheap signature of
+    what math-verify would parse, to recognise a hostile answer that hung a reading before."""
+    found = extract_by_rule(text, "qwen")
+    return found.answer if found else None
+
+
 def _chunk_size(n_pairs: int, workers: int) -> int:
     """Pairs per task: about two dozen tasks per worker, at most 16 pairs each."""
     return min(16, max(1, -(-n_pairs // (24 * max(1, workers)))))
@@ -506,6 +515,10 @@ class AnswerChecker:
         self._cache: OrderedDict[tuple[str, str], Verdict] = OrderedDict()
         self._readings: OrderedDict[str, Reading] = OrderedDict()
         self._graded: OrderedDict[tuple[str, str], tuple[Reading, Verdict]] = OrderedDict()
+        # The answers (as the string rules read them) of completions whose reading outlived the hard deadline:
+        # another completion stating one is not read again (hostile answers recur, texts around them vary).
+        self._hung: set[str] = set()
+        self._strikes: dict[str, int] = {}
         self._pool: DeadlinePool | None = None
         self._lock = threading.RLock()
 
@@ -562,6 +575,8 @@ class AnswerChecker:
                 elif text in self._readings:
                     self._readings.move_to_end(text)
                     readings[i] = self._readings[text]
+                elif _rule_answer(text) in self._hung:
+                    readings[i] = Reading(None, timed_out=True)
                 else:
                     group = None if groups is None else groups[i]
                     todo.setdefault(group, {}).setdefault(text, []).append(i)
@@ -594,6 +609,8 @@ class AnswerChecker:
                     continue
                 if (text, reference) in self._graded:
                     out[i] = self._graded[(text, reference)]
+                elif _rule_answer(text) in self._hung:
+                    out[i] = (Reading(None, timed_out=True), Verdict(False, timed_out=True))
                 else:
                     todo.setdefault((text, reference), []).append(i)
             for pair, graded in self._grade(list(todo)):
@@ -621,7 +638,11 @@ class AnswerChecker:
         out = []
         for pair, result in zip(pairs, results, strict=True):
             if result is TIMED_OUT or result is SKIPPED or result[0] == READ_TIMED_OUT or result[1] == OUT_OF_TIME:
-                out.append((pair, (Reading(None, timed_out=True), Verdict(False, timed_out=True))))
+                graded = (Reading(None, timed_out=True), Verdict(False, timed_out=True))
+                if result is TIMED_OUT:  # it outlived the hard deadline: remembered, not paid for again
+                    self._graded[pair] = graded
+                    self._remember_hung(pair[0])
+                out.append((pair, graded))
                 continue
             answer, code = result
             graded = (Reading(None if answer is None else Extraction(answer, "math_verify")),
@@ -651,6 +672,9 @@ class AnswerChecker:
         for text, answer in zip(texts, answers, strict=True):
             if answer is TIMED_OUT or answer is SKIPPED or answer == READ_TIMED_OUT:
                 out.append((text, Reading(None, timed_out=True)))
+                if answer is TIMED_OUT:  # it outlived the hard deadline: remembered, not paid for again
+                    self._readings[text] = out[-1][1]
+                    self._remember_hung(text)
                 continue
             reading = Reading(None if answer is None else Extraction(answer, "math_verify"))
             self._readings[text] = reading
@@ -736,6 +760,18 @@ class AnswerChecker:
             work = functools.partial(run_task, timeout=self.timeout / 2)
             self._pool = DeadlinePool(work, n_workers=self.workers, deadline=self.timeout, warm=warm_parser)
         return self._pool
+
+    def _remember_hung(self, text: str) -> None:
+        """Count a hard-deadline kill against the answer the text states; its second kill marks it hung.
+
+        A plain number never hangs math-verify (a kill there was a busy machine), so it is never marked.
+        """
+        answer = _rule_answer(text)
+        if answer is None or _PLAIN_NUMBER.fullmatch(answer) or len(self._hung) >= self.cache_size:
+            return
+        self._strikes[answer] = self._strikes.get(answer, 0) + 1
+        if self._strikes[answer] >= 2:
+            self._hung.add(answer)
 
     def _remember(self, answer: str, reference: str, verdict: Verdict) -> None:
         self._cache[(answer, reference)] = verdict

@@ -167,14 +167,19 @@ def last_tag(text: str, tag: str) -> str | None:
     return None if start < 0 else text[start + len(opening) : close].strip()
 
 
+# The math_verify policy reads the end of a completion: its final answer is there (and a megabyte is not read).
+REGION_CHARS = 16_384
+
+
 def answer_region(text: str) -> str:
     """The part of a completion the ``math_verify`` policy reads its answer from.
 
-    Invisible marks are removed; where an ``<answer>`` tag is written, only the last one's content is
-    read (RLCR's format); otherwise ``<confidence>`` tags and trailing lines stating a confidence, a
-    step count or a dated sign-off are dropped, so that their numbers never pass for the answer.
+    Its last :data:`REGION_CHARS` characters; invisible marks are removed; where an ``<answer>`` tag is
+    written, only the last one's content is read (RLCR's format); otherwise ``<confidence>`` tags and
+    trailing lines stating a confidence, a step count or a dated sign-off are dropped, so that their
+    numbers never pass for the answer.
     """
-    text = strip_invisible(text)
+    text = strip_invisible(text[-REGION_CHARS:])
     tagged = last_tag(text, "answer")
     if tagged is not None:
         return tagged
