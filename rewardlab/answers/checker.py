@@ -660,14 +660,7 @@ class AnswerChecker:
             return []
         by_group = {group: list(by_text) for group, by_text in todo.items()}
         texts = [text for group_texts in by_group.values() for text in group_texts]
-        if self.workers == 0:
-            answers = self._run_inline(by_group, read_answer, group_timeout)
-        else:
-            size = _chunk_size(len(texts), self.workers)
-            tasks = [(("read", group), group_texts[i : i + size]) for group, group_texts in by_group.items()
-                     for i in range(0, len(group_texts), size)]
-            results = self._pool_for_use().run(tasks, key_budget=group_timeout)
-            answers = [answer for task_answers in results for answer in task_answers]
+        answers = self._run("read", by_group, read_answer, group_timeout)
         out = []
         for text, answer in zip(texts, answers, strict=True):
             if answer is TIMED_OUT or answer is SKIPPED or answer == READ_TIMED_OUT:
@@ -717,14 +710,7 @@ class AnswerChecker:
         """``(verdict, remember it)`` per pair of ``todo``; pairs skipped by a spent group budget are not remembered."""
         scheduled = {group: _schedule(by_reference) for group, by_reference in todo.items()}
         pairs = [pair for group_pairs in scheduled.values() for pair in group_pairs]
-        if self.workers == 0:
-            codes = self._run_inline(scheduled, verify_pair, group_timeout)
-        else:
-            size = _chunk_size(len(pairs), self.workers)
-            tasks = [(("verify", group), group_pairs[i : i + size]) for group, group_pairs in scheduled.items()
-                     for i in range(0, len(group_pairs), size)]
-            results = self._pool_for_use().run(tasks, key_budget=group_timeout)
-            codes = [code for task_codes in results for code in task_codes]
+        codes = self._run("verify", scheduled, verify_pair, group_timeout)
         out: dict[tuple[str | None, str], tuple[Verdict, bool]] = {}
         for pair, code in zip(pairs, codes, strict=True):
             if code is TIMED_OUT or code is SKIPPED or code == OUT_OF_TIME:
@@ -733,6 +719,17 @@ class AnswerChecker:
             else:
                 out[pair] = (Verdict(None if code == BAD_REFERENCE else code == CORRECT), True)
         return out
+
+    def _run(self, kind: str, by_group: Mapping[Hashable, Sequence[Any]], work: Callable[..., Any],
+             group_timeout: float | None) -> list[Any]:
+        """``work`` on every item, group by group: in this process, or in the pool as ``(kind, group)`` tasks."""
+        if self.workers == 0:
+            return self._run_inline(by_group, work, group_timeout)
+        size = _chunk_size(sum(len(items) for items in by_group.values()), self.workers)
+        tasks = [((kind, group), items[i : i + size]) for group, items in by_group.items()
+                 for i in range(0, len(items), size)]
+        return [result for task_results in self._pool_for_use().run(tasks, key_budget=group_timeout)
+                for result in task_results]
 
     def _run_inline(self, by_group: Mapping[Hashable, Sequence[Any]], work: Callable[..., Any],
                     group_timeout: float | None) -> list[Any]:
