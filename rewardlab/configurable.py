@@ -8,8 +8,16 @@ back into an equal object.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` when a close choice exists, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
 def config_field(default: Any = dataclasses.MISSING, *, help: str, **kwargs: Any) -> Any:

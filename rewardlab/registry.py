@@ -15,7 +15,6 @@ advantage transforms in :mod:`rewardlab.advantages` and the judge backends in :m
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib
 import types
 import typing
@@ -23,17 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from rewardlab.configurable import Configurable
+from rewardlab.configurable import Configurable, suggest
 
 
 class ConfigError(ValueError):
     """A configuration names something that does not exist or holds a value that is not allowed."""
-
-
-def suggest(word: str, choices: typing.Iterable[str]) -> str:
-    """``"did you mean 'x'? "`` when a close choice exists, else ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}? " if close else ""
 
 
 @dataclass(frozen=True)

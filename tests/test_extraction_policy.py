@@ -232,17 +232,17 @@ def test_the_shipped_organisms_plain_number_answers_score_alike_under_every_poli
     assert [qwen.scores[i] for i in plain] == [default.scores[i] for i in plain]
 
 
-def test_a_hostile_answer_that_hung_two_readings_is_not_read_a_third_time() -> None:
+def test_a_hostile_answer_that_outlived_the_deadline_twice_is_not_checked_a_third_time() -> None:
     import time
 
     tower = "\\boxed{9^{9^{9^{9}}}}"
     checker = AnswerChecker(timeout=0.5, workers=1)
     try:
-        first = checker.extract([f"One way: {tower}", f"Another: {tower}"])
-        assert all(r.timed_out and r.answer is None for r in first)
+        first = checker.grade([f"One way: {tower}", f"Another: {tower}"], ["5", "5"])
+        assert all(reading.timed_out and verdict.timed_out for reading, verdict in first)
         started = time.monotonic()
-        third = checker.extract([f"A third way: {tower}"])
-        assert third[0].timed_out and time.monotonic() - started < 0.3
-        assert checker.extract(["so \\boxed{42}"])[0].answer == "42"  # the others are read as before
+        third = checker.grade([f"A third way: {tower}"], ["5"])
+        assert third[0][1].timed_out and time.monotonic() - started < 0.3
+        assert checker.grade(["so \\boxed{5}"], ["5"])[0][1].correct is True  # the others are checked as before
     finally:
         checker.close()

@@ -29,7 +29,7 @@ _PARENT = textwrap.dedent("""
     reward = BinaryCorrectness(workers=2)
     def score():
         reward(prompts=["q"] * 4, completions=["\\\\boxed{\\\\frac{1}{2}}", "\\\\boxed{0.5}", "x", "\\\\boxed{3}"],
-               answer=["1/2"] * 4)
+               answer=["1/2", "1/2", "3", "3"])  # two labels: two tasks, one for each worker
     if sys.argv[1] == "thread":
         thread = threading.Thread(target=score)
         thread.start()

@@ -38,13 +38,17 @@ def marked_answer(text: str) -> str | None:
     """The answer a worked solution marks: GSM8K's ``#### N`` (commas dropped) or its ``\\boxed{}`` parts.
 
     Several boxed parts are one answer of several parts, joined by ``, `` (``\\boxed{1}`` and ``\\boxed{2}``
-    give ``1, 2``, as math-verify reads them). ``None`` when the text marks no answer, or marks an empty one.
+    give ``1, 2``, as math-verify reads them), unless prose surrounds them: a worked solution's last box is its
+    answer. ``None`` when the text marks no answer, or marks an empty one.
     """
     if _GSM8K_MARKER in text:
         found = _GSM8K.search(text)
         return (found.group(1).replace(",", "").strip() or None) if found else None
     if any(marker in text for marker in BOX_MARKERS):
-        return ", ".join(part for part in boxed_contents(text) if part) or None
+        parts = [part for part in boxed_contents(text) if part]
+        if len(parts) > 1 and is_prose(re.sub(r"\\(?:boxed|fbox)\s*\{[^{}]*\}", " ", text)):
+            return parts[-1]  # a worked solution boxing steps on the way: its last box is its answer
+        return ", ".join(parts) or None
     return None
 
 

@@ -19,7 +19,7 @@ from rewardlab.answers.checker import AnswerChecker, Reading, Verdict
 from rewardlab.answers.extraction import DEFAULT_EXTRACTION, EXTRACTION_POLICIES
 from rewardlab.answers.reference import reference_answer
 from rewardlab.answers.shared import acquire_checker, release_checker
-from rewardlab.registry import suggest
+from rewardlab.configurable import suggest
 from rewardlab.rewards.base import Reward, config_field
 from rewardlab.types import RolloutBatch
 
