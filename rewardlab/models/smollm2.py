@@ -234,7 +234,7 @@ def load_smollm2(cache_dir: str | os.PathLike[str] | None = None,
         left padding (what batched generation needs), and the chat template (which adds a default system
         prompt when none is given).
     """
-    from rewardlab.sampling.backends.hf import load_causal_lm
+    from rewardlab.models.loading import load_causal_lm
 
     model, tokenizer = load_causal_lm(str(smollm2_dir(cache_dir)), dtype=dtype, local_files_only=True,
                                       eos_token=EOS_TOKEN)

@@ -30,8 +30,8 @@ def build_model(config: ModelConfig) -> tuple[Any, Any]:
 
             model = model.to(getattr(torch, config.dtype))
         return model, tokenizer
+    from rewardlab.models.loading import load_causal_lm
     from rewardlab.models.smollm2 import resolve_model_path
-    from rewardlab.sampling.backends.hf import load_causal_lm
 
     return load_causal_lm(resolve_model_path(config.name), dtype=config.dtype)
 

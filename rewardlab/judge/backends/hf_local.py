@@ -68,8 +68,8 @@ class TransformersClient(JudgeClient):
 
     def _load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         if self._model is None or self._tokenizer is None:
+            from rewardlab.models.loading import load_causal_lm
             from rewardlab.models.smollm2 import resolve_model_path
-            from rewardlab.sampling.backends.hf import load_causal_lm
 
             path = resolve_model_path(self.config.model)
             try:

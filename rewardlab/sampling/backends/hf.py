@@ -1,4 +1,4 @@
-"""The one generate loop over a Hugging Face causal LM, and the one loader of such a model.
+"""The one generate loop over a Hugging Face causal LM (loaded by :func:`rewardlab.models.loading.load_causal_lm`).
 
 Every local generation in rewardlab goes through :func:`generate`: the held-out measurement of a
 training run, the bench's measurement of an organism, ``rewardlab sample``'s local backend, the local
@@ -24,12 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rewardlab.configurable import config_field
-
-if TYPE_CHECKING:
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 Prompt = str | Sequence[Mapping[str, str]]
 """Raw text, or a conversation rendered through the tokenizer's chat template."""
@@ -92,29 +89,6 @@ class Generation:
     ended: bool
     prompt_tokens: int
     probabilities: tuple[float, ...] | None = None
-
-
-def load_causal_lm(path: str, *, dtype: Any = "auto", device: Any = None, local_files_only: bool = False,
-                   eos_token: str | None = None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """A causal LM from ``path`` (a folder or hub id) in ``dtype``, and its tokenizer with a pad token (the
-    end-of-sequence token when it has none; ``eos_token`` when the tokenizer names no end-of-sequence token)
-    and left padding; on ``device`` in eval mode when one is given. The one loader of a Hugging Face model:
-    ``rewardlab train``, ``rewardlab sample``, the local judge and SmolLM2's loader call it.
-
-    Raises what ``from_pretrained`` raises (callers turn it into their own error).
-    """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, local_files_only=local_files_only)
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local_files_only)
-    if tokenizer.eos_token is None and eos_token is not None:
-        tokenizer.eos_token = eos_token
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    tokenizer.padding_side = "left"
-    if device is not None:
-        model = model.to(device).eval()
-    return model, tokenizer
 
 
 def _text(tokenizer: Any, prompt: Prompt) -> tuple[str, bool]:

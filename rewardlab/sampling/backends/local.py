@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rewardlab.sampling.backends.hf import GenerationSettings, Prompt, generate, load_causal_lm
+from rewardlab.models.loading import load_causal_lm
+from rewardlab.sampling.backends.hf import GenerationSettings, Prompt, generate
 from rewardlab.sampling.errors import SamplingError, first_line
 from rewardlab.sampling.requests import SampleOutput, SampleRequest
 from rewardlab.sampling.settings import SampleSettings
@@ -27,7 +28,7 @@ WHAT_TO_GIVE = "give a model folder holding config.json and weights (e.g. a run'
 
 
 def load_model(spec: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """A causal LM and its tokenizer (:func:`~rewardlab.sampling.backends.hf.load_causal_lm`), on the GPU in
+    """A causal LM and its tokenizer (:func:`~rewardlab.models.loading.load_causal_lm`), on the GPU in
     bfloat16 when there is one, else on the CPU in float32.
 
     Raises:
