@@ -108,9 +108,9 @@ def generate(policy: tuple[Any, Any], prompts: Sequence[Prompt], settings: Gener
     from rewardlab.models.rng import own_rng
 
     model, tokenizer = policy
-    texts = [_text(tokenizer, p) for p in prompts]
-    if len({special for _, special in texts}) > 1:
+    if len({isinstance(p, str) for p in prompts}) > 1:
         raise ValueError("give every prompt as text or every prompt as a conversation, not a mix")
+    texts = [_text(tokenizer, p) for p in prompts]
     per_call = max(1, min(settings.batch_size, settings.max_sequences // settings.samples))
     device = _device(model)
     was_training = model.training
