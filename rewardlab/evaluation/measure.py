@@ -27,7 +27,7 @@ from rewardlab.answers.extraction import DEFAULT_EXTRACTION
 from rewardlab.answers.vote import EXACT, Equivalence
 from rewardlab.evaluation.report import Report, Samples, abstention_applies, evaluate_samples
 from rewardlab.metrics.behaviour import has_code_reasoning
-from rewardlab.types import RewardResult, RolloutBatch, gold_correct
+from rewardlab.types import RewardResult, RolloutBatch, gold_correct, prompt_key
 
 if TYPE_CHECKING:
     from rewardlab.rewards.base import Reward
@@ -146,7 +146,7 @@ def _judged(policy: tuple[Any, Any], problems: Problems, gold: Reward, settings:
     k = settings.samples
     texts = tuple(g.text for g in generate(policy, problems.prompts, settings))
     prompts = tuple(p for p in problems.prompts for _ in range(k))
-    batch = RolloutBatch(prompts=("",) * len(texts), completions=texts,
+    batch = RolloutBatch(prompts=tuple(prompt_key(p) for p in prompts), completions=texts,
                          answers=tuple(a for a in problems.answers for _ in range(k)),
                          group_ids=tuple(i // k for i in range(len(texts))))
     answerable = None if problems.answerable is None else tuple(a for a in problems.answerable for _ in range(k))
