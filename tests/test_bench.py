@@ -326,3 +326,25 @@ def test_a_cells_incorrect_labels_do_not_depend_on_what_its_worker_sampled_befor
         torch.manual_seed(history)  # a worker whose earlier cells left its RNG elsewhere
         labels.append(list(training_set(grid, grid.cells()[0], model, tokenizer)["incorrect_answer"]))
     assert labels[0] == labels[1] and len(labels[0]) > 0
+
+
+def test_a_cells_measurement_uses_the_heldout_settings_its_config_states(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Path) -> None:
+    import dataclasses
+
+    from rewardlab.bench import source
+
+    grid = load_bench_config({**ONE_CELL, "eval": {"n": 5, "k": 3, "every": 1, "temperature": 0.7}})
+    cell = grid.cells()[0]
+    config = grid.train_config(cell, subject="tiny")
+    assert (config.heldout.n, config.heldout.k, config.heldout.temperature, config.heldout.max_new_tokens) == \
+        (5, 3, 0.7, ONE_CELL["train"]["trl"]["max_completion_length"])
+    calls = []
+    monkeypatch.setattr(source, "measure", lambda model, tokenizer, **kwargs: calls.append(kwargs) or {})
+    other = dataclasses.replace(config.heldout, n=4, k=2, temperature=0.5)  # what the source is given, it measures
+    measured = source.OrganismSource(grid, cell, other, tmp_path).measurement(tokenizer=None)
+    measured(None, None, False)
+    measured(None, None, True)
+    for kwargs in calls:
+        assert (kwargs["n"], kwargs["temperature"], kwargs["max_new_tokens"]) == (4, 0.5, 24)
+    assert "samples" not in calls[0] and calls[1]["samples"] == 2  # k samples after training, one during it
