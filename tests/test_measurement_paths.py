@@ -66,15 +66,16 @@ def _problems_file(path: Path, seed: int) -> tuple[Path, Path]:
 def _bench(out: Path, seed: int) -> dict[str, Any]:
     """The bench's before-measurement of the organism (``_organism_baseline``'s call), with its samples kept."""
     from rewardlab.bench.config import load_bench_config
-    from rewardlab.bench.runner import _measure, load_subject
+    from rewardlab.bench.source import load_subject, measure_subject
 
     config = load_bench_config({"organisms": [ORGANISM], "unanswerable_share": 0.0,
                                 "eval": {"n": N, "k": K, "pass_at": [1, 2]},
                                 "train": {"trl": {"max_completion_length": TOKENS}}})
     model, tokenizer = load_subject(config, ORGANISM, None)
     rollouts = out / "bench.jsonl"
-    figures = _measure(config, ORGANISM, model, tokenizer, samples=config.eval.k, pass_ks=config.eval.pass_at,
-                       seed=seed, rollouts=rollouts)
+    heldout = config.heldout_settings()
+    figures = measure_subject(config, ORGANISM, model, tokenizer, heldout, samples=heldout.k,
+                              pass_ks=config.eval.pass_at, seed=seed, rollouts=rollouts)
     return {"figures": figures, "completions": _completions(rollouts)}
 
 
