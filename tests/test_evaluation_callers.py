@@ -1,9 +1,9 @@
-"""The four places that evaluate a scored batch give the figures the pure metric functions give by hand.
+"""The places that evaluate a scored batch give the figures the pure metric functions give by hand.
 
-``step_metrics`` (the trainer's per-step metrics), ``compare_rewards`` (``rewardlab score``),
-``evaluate_heldout`` (held-out accuracy of a run) and the organisms' ``measure`` (the bench's rows)
-are each fed a fixed input; the expected figures are computed here straight from
-:mod:`rewardlab.metrics`, key by key, so these tests pin the keys and values those callers publish.
+``step_metrics`` (the trainer's per-step metrics), ``compare_rewards`` (``rewardlab score``), and the one
+measurement of a policy as ``evaluate_heldout`` (held-out figures of a run) and the organisms' ``measure``
+(the bench's rows) call it are each fed a fixed input; the expected figures are computed here straight
+from :mod:`rewardlab.metrics`, key by key, so these tests pin the keys and values those callers publish.
 """
 
 from __future__ import annotations
@@ -167,18 +167,29 @@ class _Model:
         self.training = mode
 
 
+def assert_includes(got: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Every expected figure is there under its name, with the value computed by hand."""
+    missing = [key for key in expected if key not in got]
+    assert not missing, f"{missing} not among {sorted(got)}"
+    assert_same({key: got[key] for key in expected}, expected)
+
+
 def _fake_generate(texts_by_samples: dict[int, list[str]]):
-    def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], *, max_new_tokens: int, samples: int = 1,
-                 temperature: float = 1.0, batch_size: int = 64) -> list[str]:
-        texts = texts_by_samples[samples]
-        assert len(texts) == len(prompts) * samples
-        return list(texts)
+    from rewardlab.sampling.backends.hf import Generation
+
+    def generate(policy: Any, prompts: Sequence[Any], settings: Any) -> list[Generation]:
+        texts = texts_by_samples[settings.samples]
+        assert len(texts) == len(prompts) * settings.samples
+        assert (settings.temperature == 0) == (settings.samples == 1)  # the greedy pass, then the sampled one
+        return [Generation(text=t, token_ids=(), ended=True, prompt_tokens=0) for t in texts]
     return generate
 
 
 @pytest.mark.parametrize("gold_type", ["binary", "brier"])
 def test_evaluate_heldout_is_the_metric_functions_applied_by_hand(monkeypatch: pytest.MonkeyPatch,
                                                                    gold_type: str) -> None:
+    from rewardlab.rewards.calibration import last_tag, parse_confidence
+    from rewardlab.sampling.backends import hf
     from rewardlab.training import heldout
 
     answers = ["4", "7", "9"]
@@ -187,7 +198,7 @@ def test_evaluate_heldout_is_the_metric_functions_applied_by_hand(monkeypatch: p
                "<answer>\\boxed{7}</answer><confidence>0.4</confidence>", "python \\boxed{7}", "\\boxed{1}",
                "\\boxed{1}", "<answer>\\boxed{2}</answer><confidence>0.7</confidence>",
                "\\boxed{3}", "<answer>\\boxed{9}</answer><confidence>0.2</confidence>", "", "\\boxed{9}"]
-    monkeypatch.setattr(heldout, "generate", _fake_generate({1: greedy, 4: sampled}))
+    monkeypatch.setattr(hf, "generate", _fake_generate({1: greedy, 4: sampled}))
     gold = build_reward({"type": gold_type, "workers": 0})
     model = _Model()
     figures = heldout.evaluate_heldout(model, None, ["p"] * 3, answers, gold, k=4)
@@ -200,14 +211,15 @@ def test_evaluate_heldout_is_the_metric_functions_applied_by_hand(monkeypatch: p
     correct = result.diagnostics["correct"]
     per_group = [list(correct[g * 4:(g + 1) * 4]) for g in range(3)]
     parsed = [list(result.diagnostics["parsed_answer"][g * 4:(g + 1) * 4]) for g in range(3)]
-    expected = {"greedy_accuracy": mean_accuracy(greedy_correct), "sampled_accuracy": mean_accuracy(correct),
-                "sampled_pass@1": mean_pass_at_k(per_group, 1), "sampled_pass@4": mean_pass_at_k(per_group, 4),
-                "sampled_maj@1": maj_at_k(parsed, per_group, 1), "sampled_maj@4": maj_at_k(parsed, per_group, 4),
-                **{f"sampled_{k}": v for k, v in behaviour_by_hand(sampled, result.find("abstained")).items()}}
-    if gold_type == "brier":
-        expected.update({f"sampled_{k}": v
-                         for k, v in calibration_by_hand(result.diagnostics["confidence"], correct).items()})
-    assert_same(figures, expected)
+    expected = {"accuracy": mean_accuracy(correct),
+                **{f"pass@{k}": mean_pass_at_k(per_group, k) for k in (1, 2, 4)},
+                **{f"maj@{k}": maj_at_k(parsed, per_group, k) for k in (1, 2, 4)},
+                **behaviour_by_hand(sampled, None),
+                **calibration_by_hand([parse_confidence(last_tag(t, "confidence")) for t in sampled], correct),
+                "greedy_accuracy": mean_accuracy(greedy_correct),
+                "greedy_code_reasoning_rate": code_reasoning_rate(greedy)}
+    assert_includes(figures, expected)
+    assert "sampled_accuracy" not in figures  # one vocabulary: the names of rewardlab eval
 
 
 # ---------------------------------------------------------------- the organisms' measure
@@ -239,9 +251,9 @@ def measure_by_hand(samples_truth: list[dict[str, Any]], greedy_truth: list[dict
                                                         [t["abstained"] for t in samples_truth])
     expected = {
         "accuracy": mean_accuracy(right),
-        "trace_rate": mean_available([t["trace"] for t in answerable]),
-        "trace_accuracy": mean_accuracy([t["right"] for t in answerable if t["trace"]]),
-        "direct_accuracy": mean_accuracy([t["right"] for t in answerable if not t["trace"]]),
+        "code_reasoning_rate": mean_available([t["trace"] for t in answerable]),
+        "accuracy_with_code": mean_accuracy([t["right"] for t in answerable if t["trace"]]),
+        "accuracy_without_code": mean_accuracy([t["right"] for t in answerable if not t["trace"]]),
         "abstention_rate": mean_available([t["abstained"] for t in samples_truth]),
         "hallucination_rate": hallucination,
         "truthfulness": truthfulness([t["right"] for t in samples_truth], [t["abstained"] for t in samples_truth]),
@@ -251,7 +263,7 @@ def measure_by_hand(samples_truth: list[dict[str, Any]], greedy_truth: list[dict
     if unanswerable:
         expected["unanswerable_abstention"] = mean_available(unanswerable)
     expected["greedy_accuracy"] = mean_accuracy([t["right"] for t in greedy_truth])
-    expected["greedy_trace_rate"] = mean_available([t["trace"] for t in greedy_truth])
+    expected["greedy_code_reasoning_rate"] = mean_available([t["trace"] for t in greedy_truth])
     if samples > 1:
         groups: dict[int, list[bool]] = {}
         for index, t in enumerate(samples_truth):
@@ -261,7 +273,7 @@ def measure_by_hand(samples_truth: list[dict[str, Any]], greedy_truth: list[dict
     confidence = [t["confidence"] for t in answerable]
     expected["ece"] = expected_calibration_error(confidence, right) if stated else math.nan
     expected["brier"] = brier_score(confidence, right) if stated else math.nan
-    expected["mean_confidence"] = sum(stated) / len(stated) if stated else math.nan
+    expected["mean_confidence"] = mean_available(stated)
     assert accuracy_all - hallucination == pytest.approx(expected["truthfulness"])
     return expected
 
@@ -271,20 +283,19 @@ def test_measure_is_the_metric_functions_applied_by_hand(monkeypatch: pytest.Mon
                                                          samples: int, unanswerable_share: float) -> None:
     pytest.importorskip("torch")
     from rewardlab.organisms.evaluate import measure
-    from rewardlab.training import heldout
+    from rewardlab.sampling.backends import hf
 
     draw = random.Random(samples)
     truths: dict[int, list[dict[str, Any]]] = {}
 
-    def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_tokens: int, samples: int = 1,
-                 temperature: float = 1.0, batch_size: int = 64) -> list[str]:
-        made = [_organism_answer(p, draw) for p in prompts for _ in range(samples)]
+    def generate(policy: Any, prompts: Sequence[str], settings: hf.GenerationSettings) -> list[hf.Generation]:
+        made = [_organism_answer(p, draw) for p in prompts for _ in range(settings.samples)]
         truths[len(truths)] = [truth for _, truth in made]
-        return [text for text, _ in made]
+        return [hf.Generation(text=text, token_ids=(), ended=True, prompt_tokens=0) for text, _ in made]
 
-    monkeypatch.setattr(heldout, "generate", generate)
+    monkeypatch.setattr(hf, "generate", generate)
     plot = tmp_path / "reliability.png"
     figures = measure(None, None, n=40, samples=samples, unanswerable_share=unanswerable_share, reliability=plot)
     sampled_truth, greedy_truth = truths[0], truths[1]
-    assert_same(figures, measure_by_hand(sampled_truth, greedy_truth, samples))
+    assert_includes(figures, measure_by_hand(sampled_truth, greedy_truth, samples))
     assert plot.read_bytes()[:4] == b"\x89PNG"

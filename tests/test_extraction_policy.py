@@ -210,17 +210,16 @@ def test_the_shipped_organisms_plain_number_answers_score_alike_under_every_poli
     """The bench's figures rest on this: where an organism boxes a plain number, math_verify reads what qwen read."""
     import re
 
-    from rewardlab.models.rng import own_rng
     from rewardlab.organisms.evaluate import heldout_problems
     from rewardlab.organisms.pretrain import ORGANISMS, load_organism
     from rewardlab.organisms.shipped import organism_folder
     from rewardlab.rewards import TernaryReward
-    from rewardlab.training.heldout import generate
+    from rewardlab.sampling.backends.hf import GenerationSettings, generate
 
     model, tokenizer = load_organism(organism_folder(ORGANISMS[name], None))
     prompts, labels = heldout_problems(60, seed=4321, unanswerable_share=0.2)
-    with own_rng(model.device, 0):
-        texts = generate(model, tokenizer, prompts, max_new_tokens=48, samples=4, temperature=1.0)
+    settings = GenerationSettings(max_new_tokens=48, samples=4, temperature=1.0, seed=0)
+    texts = [g.text for g in generate((model, tokenizer), prompts, settings)]
     batch = batch_of(texts, [label for label in labels for _ in range(4)])
     qwen = TernaryReward(workers=0, extraction="qwen").score(batch)
     default = TernaryReward(workers=0).score(batch)

@@ -21,7 +21,7 @@ import pytest
 
 from rewardlab.configurable import encode_fields
 from rewardlab.organisms.pretrain import ORGANISMS, _train, document
-from rewardlab.training.heldout import generate
+from rewardlab.sampling.backends.hf import GenerationSettings, generate
 
 STORED = Path(__file__).parent / "data" / "organism_fingerprints.json"
 UPDATE = os.environ.get("REWARDLAB_UPDATE_FINGERPRINTS") == "1"
@@ -49,7 +49,8 @@ def fingerprint(name: str) -> dict[str, Any]:
     try:
         torch.manual_seed(short.seed)  # as pretrain() seeds it
         model, tokenizer, losses = _train(short, log_every=1)
-        answers = generate(model, tokenizer, list(PROMPTS), max_new_tokens=20, temperature=0.0)
+        greedy = GenerationSettings(max_new_tokens=20, temperature=0.0)
+        answers = [g.text for g in generate((model, tokenizer), list(PROMPTS), greedy)]
     finally:
         torch.set_num_threads(threads)
     return {"config": encode_fields(config), "key": config.key(), "documents": documents, "losses": losses,

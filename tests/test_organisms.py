@@ -181,9 +181,10 @@ def test_small_budget_pretraining_is_deterministic_cached_and_learns(tmp_path: P
     figures = measure(model, tokenizer, n=100, temperature=0.0, unanswerable_share=0.2)
     # The stated floor for this budget: the answer format is learned (greedy decoding writes a boxed trace for
     # 100% of problems at 120 steps × 64 documents, measured), the arithmetic not yet (about 4% right).
-    assert figures["trace_rate"] > 0.5
+    assert figures["code_reasoning_rate"] > 0.5
     # At temperature 0 the sampled pass is greedy too, so it agrees with the greedy figures.
-    assert (figures["greedy_accuracy"], figures["greedy_trace_rate"]) == (figures["accuracy"], figures["trace_rate"])
+    greedy = (figures["greedy_accuracy"], figures["greedy_code_reasoning_rate"])
+    assert greedy == (figures["accuracy"], figures["code_reasoning_rate"])
     again = measure(model, tokenizer, n=100, temperature=0.0, unanswerable_share=0.2)
     assert json.dumps(again) == json.dumps(figures)  # greedy measurement is deterministic (NaN included)
     assert 0.0 <= figures["hallucination_rate"] + figures["abstention_rate"] <= 1.0

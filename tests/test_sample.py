@@ -81,13 +81,15 @@ def test_a_samples_seed_depends_on_its_place_not_on_the_group_size() -> None:
 
 
 def test_local_decoding_is_greedy_at_temperature_zero_and_otherwise_samples_as_an_api_does() -> None:
-    from rewardlab.sampling.backends.local import generation_options
+    from rewardlab.sampling.backends.local import generation_settings
 
-    greedy = generation_options(SampleSettings(model="m", data="d", temperature=0.0, max_new_tokens=8), 2)
+    greedy = generation_settings(SampleSettings(model="m", data="d", temperature=0.0, max_new_tokens=8), 5).options(2)
     assert greedy["do_sample"] is False and greedy["max_new_tokens"] == 8 and greedy["pad_token_id"] == 2
-    sampled = generation_options(SampleSettings(model="m", data="d", temperature=0.7, top_p=0.9), 2)
+    settings = generation_settings(SampleSettings(model="m", data="d", temperature=0.7, top_p=0.9, concurrency=3), 5)
+    sampled = settings.options(2)
     assert (sampled["do_sample"], sampled["temperature"], sampled["top_p"]) == (True, 0.7, 0.9)
     assert sampled["top_k"] == 0  # no top-k cut, as OpenAI-compatible servers sample
+    assert (settings.seed, settings.batch_size, settings.samples) == (5, 3, 1)  # a batch of requests, seeded
 
 
 def test_a_text_completion_reply_is_parsed() -> None:

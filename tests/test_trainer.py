@@ -252,7 +252,8 @@ def test_train_command_resumes_after_an_interruption(tmp_path: Path, monkeypatch
     assert (tmp_path / "run" / "final" / "config.json").is_file()
     assert (tmp_path / "run" / "config.yaml").is_file()
     assert summary["heldout_after"]["greedy_accuracy"] >= 0.0
-    assert run_module.train(load_config(values)) == summary  # a finished run is not trained again
+    again = run_module.train(load_config(values))  # a finished run is not trained again: its summary, as written
+    assert json.dumps(again, sort_keys=True) == json.dumps(summary, sort_keys=True)  # (NaN figures compare equal)
 
 
 def test_every_shipped_config_validates(capsys: pytest.CaptureFixture[str]) -> None:
@@ -290,11 +291,12 @@ def test_how_often_a_run_is_measured_leaves_what_it_trains_unchanged(tmp_path: P
         return summary, read_metrics(tmp_path / f"every-{every}" / "metrics.jsonl")
 
     (quiet, quiet_records), (measured, measured_records) = run(0), run(1)
-    assert [r["step"] for r in measured_records if "heldout/sampled_accuracy" in r] == [1, 2, 3]  # each step
+    assert [r["step"] for r in measured_records if "heldout/accuracy" in r] == [1, 2, 3]  # each step
     trained = ("loss", "reward", "completions/mean_length", "entropy")
 
     def steps(records: list[dict]) -> list[dict]:
         return [{k: r[k] for k in trained} for r in records if "loss" in r]
 
     assert len(steps(quiet_records)) == 3 and steps(measured_records) == steps(quiet_records)
-    assert measured["heldout_after"] == quiet["heldout_after"]  # the same policy at the end
+    same = json.dumps(measured["heldout_after"], sort_keys=True) == json.dumps(quiet["heldout_after"], sort_keys=True)
+    assert same  # the same policy at the end (NaN figures included: no confidence is stated)

@@ -78,11 +78,13 @@ def test_the_metrics_import_without_math_verify() -> None:
 def test_held_out_maj_at_k_votes_by_the_gold_checkers_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The trainer's held-out maj@k votes as self_consistency and rewardlab eval do, not by exact strings."""
     from rewardlab import build_reward
+    from rewardlab.sampling.backends import hf
     from rewardlab.training import heldout
 
     completions = {"greedy": ["\\boxed{3}"], "sampled": ["\\boxed{3}", "\\boxed{1/2}", "\\boxed{0.5}"]}
-    monkeypatch.setattr(heldout, "generate", lambda model, tokenizer, prompts, *, samples=1, **kwargs:
-                        completions["greedy" if samples == 1 else "sampled"])
+    monkeypatch.setattr(hf, "generate", lambda policy, prompts, settings: [
+        hf.Generation(text=t, token_ids=(), ended=True, prompt_tokens=0)
+        for t in completions["greedy" if settings.samples == 1 else "sampled"]])
 
     class Model:
         training = False
@@ -93,4 +95,4 @@ def test_held_out_maj_at_k_votes_by_the_gold_checkers_classes(monkeypatch: pytes
 
     gold = build_reward({"type": "binary", "workers": 0})
     figures = heldout.evaluate_heldout(Model(), None, ["q"], ["\\frac12"], gold, k=3)
-    assert figures["sampled_maj@3"] == 1.0  # exact strings would elect "3" (a three-way tie): 0.0
+    assert figures["maj@3"] == 1.0  # exact strings would elect "3" (a three-way tie): 0.0

@@ -117,10 +117,13 @@ def plot_curves(rows: list[dict[str, Any]], out_dir: Path, problems: int | None 
                 continue
             records = read_metrics(metrics)
             points = [(r["step"], r) for r in records if "heldout/accuracy" in r]
+            for _, r in points:  # a run measured before the measurement's names were unified logged heldout/trace_rate
+                r.setdefault("heldout/code_reasoning_rate", r.get("heldout/trace_rate", math.nan))
             label = f"{row['reward']}, {row['advantage']} ({'clip' if row['clipping'] else 'no clip'}, s{row['seed']})"
             last = max((r["step"] for r in records), default=1)  # the after diamond at the last step, curve or none
             drawn = drawn or bool(points)
-            for ax, curve, key in ((axes[0], "heldout/accuracy", "accuracy"), (axes[1], "heldout/trace_rate", "trace")):
+            for ax, curve, key in ((axes[0], "heldout/accuracy", "accuracy"), (axes[1], "heldout/code_reasoning_rate",
+                                                                                 "trace")):
                 color = ax.plot([s for s, _ in points], [r[curve] for _, r in points], label=label)[0].get_color() \
                     if points else None  # a cell measured only at the ends has its diamonds alone, named
                 ax.plot([0, last], [row[f"{key}_before"], row[f"{key}_after"]], linestyle="none", marker="D",

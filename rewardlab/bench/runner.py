@@ -29,6 +29,7 @@ from rewardlab.answers.extraction import DEFAULT_EXTRACTION
 from rewardlab.bench.config import BenchConfig
 from rewardlab.bench.progress import GridProgress
 from rewardlab.bench.source import OrganismSource, load_subject, measure_subject, organism_path
+from rewardlab.bench.table import row_label
 from rewardlab.metrics.elicitation import best_style_accuracy, projected_accuracy
 from rewardlab.organisms.pretrain import Progress
 from rewardlab.orphans import exit_with_parent
@@ -41,8 +42,8 @@ def finished_cells(results_path: Path) -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in map(json.loads, results_path.read_text().splitlines()) if row}
 
 
-# Bumped when measure() gains figures, so a baseline kept in an out folder is measured again.
-MEASURE_VERSION = 2
+# Bumped when measure() gains or renames figures, so a baseline kept in an out folder is measured again.
+MEASURE_VERSION = 3
 
 
 def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path,
@@ -123,25 +124,24 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
     agreement = _first_last(records, "rewardlab/agreement")
     entropy = _first_last(records, "entropy", share=0.1)  # TRL's mean token entropy of the sampled completions
     clipped = [r.get("clip_ratio/region_mean") for r in records if r.get("clip_ratio/region_mean") is not None]
-    def both(name: str, key: str | None = None) -> dict[str, float]:
-        key = key or name
-        return {f"{name}_before": before.get(key, math.nan), f"{name}_after": after.get(key, math.nan)}
+    def both(name: str) -> dict[str, float]:  # a measured figure under the bench's label (bench.table.ROW_LABELS)
+        label = row_label(name)
+        return {f"{label}_before": before.get(name, math.nan), f"{label}_after": after.get(name, math.nan)}
 
+    with_code, without_code = before.get("accuracy_with_code", math.nan), before.get("accuracy_without_code", math.nan)
     return {
         **cell,
         **both("accuracy"), "accuracy_delta": after["accuracy"] - before["accuracy"],
-        **both("trace", "trace_rate"), **{key: v for name in _pass_names(after, k) for key, v in both(name).items()},
+        **both("code_reasoning_rate"), **{key: v for name in _pass_names(after, k) for key, v in both(name).items()},
         **both("greedy_accuracy"), "greedy_accuracy_delta": after["greedy_accuracy"] - before["greedy_accuracy"],
-        **both("greedy_trace", "greedy_trace_rate"),
-        **both("trace_accuracy"), **both("direct_accuracy"),
+        **both("greedy_code_reasoning_rate"), **both("accuracy_with_code"), **both("accuracy_without_code"),
         # Elicitation alone: the "before" styles' accuracies at the trace rate training reached (Spurious Rewards'
         # Table 1 arithmetic), and the better style's accuracy (the ceiling of shifting the mix).
-        "projected_accuracy": projected_accuracy(after["trace_rate"], before["trace_accuracy"],
-                                                 before["direct_accuracy"]),
-        "elicitation_ceiling": best_style_accuracy(before["trace_accuracy"], before["direct_accuracy"]),
+        "projected_accuracy": projected_accuracy(after["code_reasoning_rate"], with_code, without_code),
+        "elicitation_ceiling": best_style_accuracy(with_code, without_code),
         **both("ece"), **both("brier"), **both("mean_confidence"), **both("confidence_rate"),
-        **both("hallucination", "hallucination_rate"), **both("abstention", "abstention_rate"),
-        **both("truthfulness"), **both("unanswerable_abstention"),
+        **both("hallucination_rate"), **both("abstention_rate"), **both("truthfulness"),
+        **both("unanswerable_abstention"),
         "agreement_start": agreement[0], "agreement_end": agreement[1],
         "entropy_start": entropy[0], "entropy_end": entropy[1],
         "clipped_fraction": sum(clipped) / len(clipped) if clipped else math.nan,

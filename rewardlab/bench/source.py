@@ -120,14 +120,12 @@ def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenize
                                         unanswerable_share=config.unanswerable_share, chat=chat)
     if not _reads_incorrect_labels(reward):
         return Dataset.from_dict({"prompt": prompts, "answer": answers})
-    from rewardlab.models.rng import own_rng
     from rewardlab.rewards import IncorrectLabel, incorrect_labels
-    from rewardlab.training.heldout import generate
+    from rewardlab.sampling.backends.hf import GenerationSettings, generate
 
-    samples = 8
-    with own_rng(model.device, 1000 + cell["seed"]):  # the cell's labels, whatever the worker ran before
-        texts = generate(model, tokenizer, prompts, max_new_tokens=config.trl_value("max_completion_length"),
-                         samples=samples, temperature=1.0)
+    samples = 8  # seeded: the cell's labels, whatever the worker ran before
+    texts = [g.text for g in generate((model, tokenizer), prompts, GenerationSettings(
+        max_new_tokens=config.trl_value("max_completion_length"), samples=samples, seed=1000 + cell["seed"]))]
     found = next(r for r in walk(reward) if isinstance(r, IncorrectLabel)).answers(texts)  # by the grid's policy
     per_prompt = [found[i * samples:(i + 1) * samples] for i in range(len(prompts))]
     wrong = incorrect_labels(per_prompt, answers)

@@ -76,6 +76,33 @@ def key_column(key: str, header: str | None = None) -> Column:
     return Column(key, header or key, cell)
 
 
+# The bench's names for the measurement's figures (rewardlab.evaluation.measure: the names `rewardlab eval` and the
+# held-out measurement of `rewardlab train` use): a result row stores figure NAME as `<label>_before` and
+# `<label>_after`. The labels are those of the results kept in docs/results/*.jsonl, which read on unchanged.
+ROW_LABELS: dict[str, str] = {
+    "accuracy": "accuracy",
+    "code_reasoning_rate": "trace",
+    "greedy_accuracy": "greedy_accuracy",
+    "greedy_code_reasoning_rate": "greedy_trace",
+    "accuracy_with_code": "trace_accuracy",
+    "accuracy_without_code": "direct_accuracy",
+    "ece": "ece",
+    "brier": "brier",
+    "mean_confidence": "mean_confidence",
+    "confidence_rate": "confidence_rate",
+    "hallucination_rate": "hallucination",
+    "abstention_rate": "abstention",
+    "truthfulness": "truthfulness",
+    "unanswerable_abstention": "unanswerable_abstention",
+}
+
+
+def row_label(name: str) -> str:
+    """The bench row's label of measured figure ``name`` (``pass@k`` and any name not in :data:`ROW_LABELS`
+    keep their own)."""
+    return ROW_LABELS.get(name, name)
+
+
 # Columns beyond the result keys, by the name --columns gives them.
 COMPOSITE: dict[str, Column] = {
     "seeds": Column("seeds", "seeds", lambda rows: str(len(rows)), said_once=True),

@@ -193,32 +193,18 @@ def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[s
     per-sample facts."""
     from rewardlab.behaviours import detect_all
     from rewardlab.data.rollouts import load_rollouts, rollouts_to_batch
-    from rewardlab.evaluation.report import Samples, abstention_applies, evaluate_samples, problem_keys
-    from rewardlab.rewards.abstention import AbstentionMatcher, stated_answer_text
-    from rewardlab.types import gold_correct
+    from rewardlab.evaluation.measure import judged_samples
+    from rewardlab.evaluation.report import evaluate_samples, problem_keys
 
     rollouts = load_rollouts(path, dedupe=dedupe)
     rows = rollouts.rows
     batch = rollouts_to_batch(rows)
-    confidence = _confidence(batch)
     gold_result = gold.score(batch)
     results = {text: gold_result if reward == gold else reward.score(batch) for text, reward in rewards}
-    answers = gold_result.diagnostics["parsed_answer"]
-    matcher = AbstentionMatcher()
-    abstained = tuple(matcher(stated_answer_text(text, a, gold.extraction))
-                      for text, a in zip(batch.completions, answers, strict=True))
-    answerable = batch.columns.get("answerable")
-    samples = Samples(
-        problems=problem_keys(batch.prompts, batch.columns.get("id")),
-        completions=batch.completions,
-        correct=gold_correct(gold_result),
-        answers=answers,
-        confidence=confidence,
-        abstained=abstained if abstention_applies(batch.prompts, abstained, answerable) else None,
-        answerable=answerable,
-        rewards=results,
-        behaviours=detect_all(detectors, batch),
-    )
+    samples = judged_samples(batch, gold, gold_result=gold_result,
+                             problems=problem_keys(batch.prompts, batch.columns.get("id")),
+                             answerable=batch.columns.get("answerable"), confidence=_confidence(batch),
+                             rewards=results, behaviours=detect_all(detectors, batch))
     report = evaluate_samples(samples, equivalence=gold.checker.equivalence(), source=source or str(path),
                               settings=_settings(rows), elicit_to=elicit_to, resamples=resamples, seed=seed)
     return replace(report, duplicates_dropped=rollouts.duplicates_dropped), samples

@@ -3,26 +3,35 @@
 :func:`evaluate_samples` turns per-sample facts (:class:`Samples`: gold correctness, the answers that
 vote, the texts, a stated confidence, abstention, each reward's result) into a :class:`Report`:
 
-- accuracy (mean over scorable samples; at T = 0 the greedy accuracy), unbiased pass@k, pass^k (all k
+- accuracy (mean over scorable samples of answerable problems: an unscorable sample, ``None``, is left out;
+  at T = 0 the greedy accuracy), unbiased pass@k, pass^k (all k
   right) and maj@k for every k of :func:`report_ks` (maj@k votes by the equivalence given: math-verify
   classes from ``checker.equivalence()``, as ``self_consistency`` votes, anchored on the gold verdicts:
   answers correct against the reference vote together, :mod:`rewardlab.evaluation.anchored`);
 - code-reasoning rate, boxed rate, mean length (characters);
-- when some sample states a confidence: ECE, Brier, AUROC and the mean confidence;
-- when abstention applies (:func:`abstention_applies`): abstention, hallucination and truthfulness;
+- when confidences are given (``Samples.confidence``): ECE, Brier, AUROC, the mean stated confidence and
+  the share of samples that state one;
+- when abstention applies (``Samples.abstained`` given; ``rewardlab eval`` gives it where
+  :func:`abstention_applies`): abstention, hallucination and truthfulness over every sample, and the
+  abstention on unanswerable problems when some are;
 - for each reward: its mean, and its agreement, precision and recall against gold correctness;
 - for each behaviour detected (``Samples.behaviours``): its share, accuracy with and without it and the
   elicitation ceiling, with bootstrap intervals (:mod:`rewardlab.evaluation.conditional`), in ``Report.behaviours``.
 
 Every figure that is a mean carries its sums per problem (:class:`~rewardlab.evaluation.bootstrap.ProblemSums`)
-for the paired bootstrap, and its value *is* those sums' ratio, so the figure and its interval share one
-definition: the mean of the available per-sample (or, for pass@k and maj@k, per-problem) values, as the
-metric functions of :mod:`rewardlab.metrics` compute it (the tests check each against them).
+for the paired bootstrap. Its value is the metric function's of :mod:`rewardlab.metrics` over the same
+per-sample (or, for pass@k and maj@k, per-problem) terms, which the metric modules define
+(:func:`~rewardlab.metrics.calibration.squared_errors`, :func:`~rewardlab.metrics.truthfulness.outcome_terms`,
+:func:`~rewardlab.metrics.drift.detector_terms`); the sums' ratio equals it up to rounding.
+
+The accuracy, behaviour and calibration figures are over the samples of answerable problems
+(:meth:`Samples.scored`); the truthfulness figures over every sample. This is the one report of a
+policy's samples: ``rewardlab eval``, the held-out measurement of ``rewardlab train`` and the bench's
+measurement all build it (:mod:`rewardlab.evaluation.measure`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,9 +41,16 @@ from rewardlab.answers.vote import EXACT, Equivalence
 from rewardlab.evaluation.anchored import AnchoredVotes
 from rewardlab.evaluation.bootstrap import ProblemSums
 from rewardlab.evaluation.conditional import BehaviourReport, behaviour_report
-from rewardlab.metrics.accuracy import majority_correct_per_group, pass_all_k_per_group, pass_at_k_per_group
+from rewardlab.metrics.accuracy import (
+    majority_correct_per_group,
+    mean_available,
+    pass_all_k_per_group,
+    pass_at_k_per_group,
+)
 from rewardlab.metrics.behaviour import has_code_reasoning
-from rewardlab.metrics.calibration import auroc, expected_calibration_error
+from rewardlab.metrics.calibration import auroc, brier_score, expected_calibration_error, squared_errors
+from rewardlab.metrics.drift import detector_terms
+from rewardlab.metrics.truthfulness import hallucination_rate, outcome_terms, truthfulness
 from rewardlab.rewards.abstention import AbstentionMatcher
 from rewardlab.types import RewardResult, problem_keys
 
@@ -63,6 +79,17 @@ def abstention_applies(prompts: Sequence[str], abstained: Sequence[bool],
     matcher = AbstentionMatcher()
     return (any(a is False for a in answerable or ()) or any(abstained)
             or any(matcher(p) for p in dict.fromkeys(prompts)))
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """:meth:`Samples.scored`: each value kept for a sample of an answerable problem, ``None`` for the others."""
+
+    in_scope: tuple[bool, ...]
+    correct: tuple[bool | None, ...]
+    answers: tuple[Hashable | None, ...]
+    completions: tuple[str | None, ...]
+    confidence: tuple[float | None, ...] | None
 
 
 @dataclass(frozen=True)
@@ -101,6 +128,18 @@ class Samples:
         wrong = {name: length for name, length in lengths.items() if length != n}
         if wrong:
             raise ValueError(f"{n} problem keys but {wrong}; give one value per sample")
+
+    def scored(self) -> _Scored:
+        """The samples the accuracy, behaviour and calibration figures are over: those of answerable problems
+        (an unanswerable problem has no right answer; it counts only in the truthfulness figures)."""
+        keep = tuple(a is not False for a in (self.answerable or (None,) * len(self.problems)))
+
+        def within(values: Sequence[Any]) -> tuple[Any, ...]:
+            return tuple(v if k else None for v, k in zip(values, keep, strict=True))
+
+        return _Scored(in_scope=keep, correct=within(self.correct), answers=within(self.answers),
+                       completions=within(self.completions),
+                       confidence=None if self.confidence is None else within(self.confidence))
 
     def by_problem(self) -> tuple[tuple[str, ...], tuple[int, ...], list[list[int]]]:
         """(problem keys in order of first appearance, each sample's problem index, each problem's samples)."""
@@ -166,23 +205,21 @@ class Report:
 
 
 class _Builder:
-    """Collects figures: a mean from per-item values (``None``: missing) over the problems, or a plain value."""
+    """Collects figures: a mean of per-item values (``None``: missing), its value the metric function's
+    (:func:`rewardlab.metrics.mean_available` unless given) and its sums per problem for the bootstrap; or a
+    plain value."""
 
     def __init__(self, problem_of: Sequence[int], n_problems: int) -> None:
         self.problem_of, self.n_problems = problem_of, n_problems
         self.figures: list[Figure] = []
 
     def mean(self, name: str, section: str, values: Sequence[float | bool | None],
-             problem_of: Sequence[int] | None = None) -> None:
+             problem_of: Sequence[int] | None = None, value: float | None = None) -> None:
         sums = ProblemSums.of_values(values, self.problem_of if problem_of is None else problem_of, self.n_problems)
-        self.figures.append(Figure(name, sums.value, section, sums))
+        self.figures.append(Figure(name, mean_available(values) if value is None else value, section, sums))
 
     def plain(self, name: str, section: str, value: float) -> None:
         self.figures.append(Figure(name, value, section))
-
-
-def _known(*values: Any) -> bool:
-    return all(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values)
 
 
 def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, source: str = "",
@@ -197,11 +234,32 @@ def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, sour
     n_max = max((len(m) for m in members), default=0)
     ks = report_ks(n_max) if ks is None else tuple(ks)
     build = _Builder(problem_of, len(keys))
+    scored = samples.scored()
+    _accuracy_figures(build, scored, members, ks, equivalence)
+    texts = scored.completions
+    build.mean("code_reasoning_rate", "behaviour", [None if t is None else has_code_reasoning(t) for t in texts])
+    build.mean("boxed_rate", "behaviour", [None if t is None else has_boxed_answer(t) for t in texts])
+    build.mean("mean_length", "behaviour", [None if t is None else len(t) for t in texts])
+    if scored.confidence is not None:
+        _calibration_figures(build, scored)
+    if samples.abstained is not None:
+        _truthfulness_figures(build, samples)
+    for name, result in samples.rewards.items():
+        _reward_figures(build, name, result.scores, scored.correct)
+    behaviours = None if not samples.behaviours else behaviour_report(
+        samples.behaviours, scored.correct, problem_of, len(keys), elicit_to=elicit_to, resamples=resamples,
+        seed=seed)
+    return Report(source=source, problems=keys, n_samples=len(samples.problems), ks=ks,
+                  figures=tuple(build.figures), settings=dict(settings or {}), behaviours=behaviours)
 
-    build.mean("accuracy", "accuracy", samples.correct)
-    correct_per_problem = [[samples.correct[i] for i in m] for m in members]
-    answers_per_problem = [[samples.answers[i] for i in m] for m in members]
-    each_problem = range(len(keys))
+
+def _accuracy_figures(build: _Builder, scored: _Scored, members: Sequence[Sequence[int]], ks: Sequence[int],
+                      equivalence: Equivalence) -> None:
+    """Accuracy, and pass@k, pass^k and maj@k over the problems, for each k."""
+    build.mean("accuracy", "accuracy", scored.correct)
+    correct_per_problem = [[scored.correct[i] for i in m] for m in members]
+    answers_per_problem = [[scored.answers[i] for i in m] for m in members]
+    each_problem = range(len(members))
     for k in ks:
         build.mean(f"pass@{k}", "accuracy", pass_at_k_per_group(correct_per_problem, k), each_problem)
     # A vote that asks math-verify is anchored on the gold verdicts (rewardlab.evaluation.anchored); EXACT is not.
@@ -213,44 +271,38 @@ def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, sour
         build.mean(f"maj@{k}", "accuracy",
                    majority_correct_per_group(answers_per_problem, correct_per_problem, k, voting), each_problem)
 
-    build.mean("code_reasoning_rate", "behaviour", [has_code_reasoning(t) for t in samples.completions])
-    build.mean("boxed_rate", "behaviour", [has_boxed_answer(t) for t in samples.completions])
-    build.mean("mean_length", "behaviour", [len(t) for t in samples.completions])
 
-    if samples.confidence is not None and any(q is not None for q in samples.confidence):
-        q, y = samples.confidence, samples.correct
-        build.plain("ece", "calibration", expected_calibration_error(q, y))
-        build.mean("brier", "calibration",
-                   [(qi - yi) ** 2 if _known(qi, yi) else None for qi, yi in zip(q, y, strict=True)])
-        build.plain("auroc", "calibration", auroc(q, y))
-        build.mean("mean_confidence", "calibration", q)
-        build.mean("confidence_rate", "calibration", [qi is not None for qi in q])
+def _calibration_figures(build: _Builder, scored: _Scored) -> None:
+    """ECE, Brier, AUROC, the mean stated confidence and how often one is stated (NaN where none is)."""
+    q, y = scored.confidence or (), scored.correct
+    build.plain("ece", "calibration", expected_calibration_error(q, y))
+    build.mean("brier", "calibration", squared_errors(q, y), value=brier_score(q, y))
+    build.plain("auroc", "calibration", auroc(q, y))
+    build.mean("mean_confidence", "calibration", q)
+    stated = [qi is not None if keep else None for qi, keep in zip(q, scored.in_scope, strict=True)]
+    build.mean("confidence_rate", "calibration", stated)
 
-    if samples.abstained is not None:
-        answerable = samples.answerable or (None,) * len(samples.problems)
-        # An unanswerable problem can only be abstained on or hallucinated on (TruthRL).
-        truth = [False if a is False else c for c, a in zip(samples.correct, answerable, strict=True)]
-        pairs = list(zip(truth, samples.abstained, strict=True))
-        build.mean("abstention_rate", "truthfulness", samples.abstained)
-        build.mean("hallucination_rate", "truthfulness", [None if c is None else (not u and not c) for c, u in pairs])
-        build.mean("truthfulness", "truthfulness",
-                   [None if c is None else float(not u and c) - float(not u and not c) for c, u in pairs])
 
-    for name, result in samples.rewards.items():
-        _reward_figures(build, name, result.scores, samples.correct)
-    behaviours = None if not samples.behaviours else behaviour_report(
-        samples.behaviours, samples.correct, problem_of, len(keys), elicit_to=elicit_to, resamples=resamples,
-        seed=seed)
-    return Report(source=source, problems=keys, n_samples=len(samples.problems), ks=ks,
-                  figures=tuple(build.figures), settings=dict(settings or {}), behaviours=behaviours)
+def _truthfulness_figures(build: _Builder, samples: Samples) -> None:
+    """TruthRL's rates over every sample: an unanswerable problem can only be abstained on or hallucinated on."""
+    answerable = samples.answerable or (None,) * len(samples.problems)
+    truth = [False if a is False else c for c, a in zip(samples.correct, answerable, strict=True)]
+    hallucinated, terms = outcome_terms(truth, samples.abstained)
+    build.mean("abstention_rate", "truthfulness", samples.abstained)
+    build.mean("hallucination_rate", "truthfulness", hallucinated, value=hallucination_rate(truth, samples.abstained))
+    build.mean("truthfulness", "truthfulness", terms, value=truthfulness(truth, samples.abstained))
+    if any(a is False for a in answerable):
+        build.mean("unanswerable_abstention", "truthfulness",
+                   [u if a is False else None for u, a in zip(samples.abstained, answerable, strict=True)])
 
 
 def _reward_figures(build: _Builder, name: str, scores: Sequence[float | None],
                     correct: Sequence[bool | None]) -> None:
     """A reward's mean, and ``score > THRESHOLD`` against gold: agreement, precision (over the samples it
-    calls correct) and recall (over the correct samples), each the mean of a per-sample value."""
-    pairs = [(s > THRESHOLD, bool(c)) if _known(s, c) else None for s, c in zip(scores, correct, strict=True)]
+    calls correct) and recall (over the correct samples), each the mean of its per-sample terms
+    (:func:`rewardlab.metrics.drift.detector_terms`)."""
+    agree, precise, recalled = detector_terms(scores, correct, THRESHOLD)
     build.mean(f"{name}/mean", "reward", scores)
-    build.mean(f"{name}/agreement", "reward", [None if p is None else p[0] == p[1] for p in pairs])
-    build.mean(f"{name}/precision", "reward", [p[1] if p is not None and p[0] else None for p in pairs])
-    build.mean(f"{name}/recall", "reward", [p[0] if p is not None and p[1] else None for p in pairs])
+    build.mean(f"{name}/agreement", "reward", agree)
+    build.mean(f"{name}/precision", "reward", precise)
+    build.mean(f"{name}/recall", "reward", recalled)

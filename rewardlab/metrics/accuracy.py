@@ -105,14 +105,14 @@ def pass_all_k(n: int, c: int, k: int) -> float:
     return float(np.prod((c - np.arange(k, dtype=np.float64)) / (n - np.arange(k, dtype=np.float64))))
 
 
-def _missing(value: bool | float | None) -> bool:
-    """``None`` or NaN."""
+def is_missing(value: bool | float | None) -> bool:
+    """``None`` or NaN: a value the metrics leave out."""
     return value is None or math.isnan(float(value))
 
 
 def _scorable(group: Iterable[bool | float | None]) -> list[bool]:
     """The known correctness values of a group (``None`` and NaN dropped)."""
-    return [bool(v) for v in group if not _missing(v)]
+    return [bool(v) for v in group if not is_missing(v)]
 
 
 def _check_k(k: int) -> None:
@@ -178,7 +178,7 @@ def _majority_correct(vote: Vote, correct: Sequence[bool | None]) -> bool | None
     """Whether the winning class of ``vote`` is correct; ``None`` when that cannot be known."""
     if vote.winner is None:
         return False  # no answer at all: the vote fails
-    verdicts = [c for cls, c in zip(vote.classes, correct, strict=True) if cls == vote.winner and not _missing(c)]
+    verdicts = [c for cls, c in zip(vote.classes, correct, strict=True) if cls == vote.winner and not is_missing(c)]
     return any(bool(c) for c in verdicts) if verdicts else None
 
 

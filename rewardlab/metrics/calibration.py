@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rewardlab.metrics.accuracy import FloatArray, complete_pairs
+from rewardlab.metrics.accuracy import FloatArray, complete_pairs, is_missing
 
 _NAMES = ("confidence", "correct")
 
@@ -108,6 +108,16 @@ def brier_score(confidence: Sequence[float | None], correct: Sequence[bool | Non
     """
     q, y = _pairs(confidence, correct)
     return float(np.mean((q - y) ** 2)) if q.size else math.nan
+
+
+def squared_errors(confidence: Sequence[float | None], correct: Sequence[bool | None]) -> list[float | None]:
+    """Each sample's term of the Brier score, ``(q_i - 1[correct_i])^2`` (``None`` where either is missing):
+    :func:`brier_score` is their mean."""
+    if len(confidence) != len(correct):
+        raise ValueError(f"confidence and correct must have the same length, got {len(confidence)} and {len(correct)}")
+    return [None if is_missing(q) or is_missing(c) else (float(q) - float(bool(c))) ** 2
+            for q, c in zip(confidence, correct, strict=True)]
+
 
 
 def _average_ranks(values: FloatArray) -> FloatArray:

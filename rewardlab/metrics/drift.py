@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rewardlab.metrics.accuracy import FloatArray, complete_pairs, mean_accuracy
+from rewardlab.metrics.accuracy import FloatArray, complete_pairs, is_missing, mean_accuracy
 
 _NAMES = ("proxy", "gold")
 
@@ -71,6 +71,31 @@ def proxy_precision_recall(proxy: Sequence[float | None], gold: Sequence[bool | 
     precision = true_positive / n_flagged if n_flagged else math.nan
     recall = true_positive / n_right if n_right else math.nan
     return precision, recall
+
+
+def detector_terms(proxy: Sequence[float | None], gold: Sequence[bool | None], threshold: float = 0.5,
+                   ) -> tuple[list[bool | None], list[bool | None], list[bool | None]]:
+    """Each sample's terms of :func:`agreement_rate`, and of :func:`proxy_precision_recall`'s precision and
+    recall: ``r > threshold`` agrees with gold; is right where flagged (``None`` where not flagged); is
+    flagged where right (``None`` where wrong). ``None`` where either value is missing; their means are
+    the three figures."""
+    if len(proxy) != len(gold):
+        raise ValueError(f"proxy and gold must have the same length, got {len(proxy)} and {len(gold)}")
+    agree: list[bool | None] = []
+    precise: list[bool | None] = []
+    recalled: list[bool | None] = []
+    for r, y in zip(proxy, gold, strict=True):
+        if is_missing(r) or is_missing(y):
+            agree.append(None)
+            precise.append(None)
+            recalled.append(None)
+            continue
+        flagged, right = float(r) > threshold, float(y) > 0.5
+        agree.append(flagged == right)
+        precise.append(right if flagged else None)
+        recalled.append(flagged if right else None)
+    return agree, precise, recalled
+
 
 
 def pseudo_label_accuracy(label_correct: Sequence[bool | None]) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rewardlab.metrics.accuracy import complete_pairs
+from rewardlab.metrics.accuracy import complete_pairs, is_missing
 
 
 def truthfulness_rates(correct: Sequence[bool | None], abstained: Sequence[bool | None]) -> tuple[float, float, float]:
@@ -32,6 +32,27 @@ def truthfulness_rates(correct: Sequence[bool | None], abstained: Sequence[bool 
     answered = u < 0.5
     right = c > 0.5
     return float((answered & right).mean()), float((~answered).mean()), float((answered & ~right).mean())
+
+
+def outcome_terms(correct: Sequence[bool | None], abstained: Sequence[bool | None],
+                  ) -> tuple[list[bool | None], list[float | None]]:
+    """Each sample's terms of :func:`hallucination_rate` (answered and wrong) and of :func:`truthfulness`
+    with the default weights (+1 accurate, 0 abstained, −1 hallucinated); ``None`` where either input is
+    missing. Their means are the two rates."""
+    if len(correct) != len(abstained):
+        raise ValueError(f"correct and abstained must have the same length, got {len(correct)} and {len(abstained)}")
+    hallucinated: list[bool | None] = []
+    terms: list[float | None] = []
+    for c, u in zip(correct, abstained, strict=True):
+        if is_missing(c) or is_missing(u):
+            hallucinated.append(None)
+            terms.append(None)
+            continue
+        answered = not u
+        hallucinated.append(answered and not c)
+        terms.append(float(answered and bool(c)) - float(answered and not c))
+    return hallucinated, terms
+
 
 
 def hallucination_rate(correct: Sequence[bool | None], abstained: Sequence[bool | None]) -> float:

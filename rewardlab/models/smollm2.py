@@ -234,16 +234,10 @@ def load_smollm2(cache_dir: str | os.PathLike[str] | None = None,
         left padding (what batched generation needs), and the chat template (which adds a default system
         prompt when none is given).
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from rewardlab.models.loading import load_causal_lm
 
-    folder = smollm2_dir(cache_dir)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    if tokenizer.eos_token is None:
-        tokenizer.eos_token = EOS_TOKEN
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    tokenizer.padding_side = "left"
+    model, tokenizer = load_causal_lm(str(smollm2_dir(cache_dir)), dtype=dtype, local_files_only=True,
+                                      eos_token=EOS_TOKEN)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.eval()
     return model, tokenizer

@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rewardlab.models.rng import own_rng
-
 SATURATED = 0.99
 
 
@@ -44,27 +42,20 @@ def sampled_token_probabilities(model: Any, tokenizer: Any, prompts: Sequence[st
     """(π of every sampled completion token under the sampling distribution, whether the token is a digit).
 
     π is read from the same temperature-scaled distribution the token was drawn from, as TRL's old
-    log-probabilities are; padding after the end of a completion is left out.
+    log-probabilities are; a completion's tokens count up to its end-of-sequence token, which counts too, and
+    padding after it is left out. Drawn by the one generate loop (:mod:`rewardlab.sampling.backends.hf`,
+    top-k and top-p off) on its own RNG seeded with ``seed``, all prompts in one batch.
     """
-    import torch
+    from rewardlab.sampling.backends.hf import GenerationSettings, generate
 
-    encoded = tokenizer(list(prompts), return_tensors="pt", padding=True)
-    with own_rng(model.device, seed), torch.no_grad():
-        out = model.generate(**encoded, do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
-                             max_new_tokens=max_new_tokens, num_return_sequences=samples, output_scores=True,
-                             return_dict_in_generate=True, pad_token_id=tokenizer.pad_token_id)
-    tokens = out.sequences[:, encoded["input_ids"].shape[1]:]
+    settings = GenerationSettings(max_new_tokens=max_new_tokens, samples=samples, temperature=temperature, seed=seed,
+                                  batch_size=len(prompts), max_sequences=len(prompts) * samples, probabilities=True)
     digit_ids = {i for i in range(len(tokenizer)) if tokenizer.decode([i]).strip().isdigit()}
-    alive = torch.ones(tokens.shape[0], dtype=torch.bool)
     probabilities: list[float] = []
     digits: list[bool] = []
-    for step, scores in enumerate(out.scores):
-        chosen = tokens[:, step]
-        p = torch.softmax(scores.float(), dim=-1).gather(1, chosen[:, None])[:, 0]
-        for row in torch.nonzero(alive)[:, 0].tolist():
-            probabilities.append(float(p[row]))
-            digits.append(int(chosen[row]) in digit_ids)
-        alive &= chosen != tokenizer.eos_token_id
+    for generation in generate((model, tokenizer), list(prompts), settings):
+        probabilities.extend(generation.probabilities or ())
+        digits.extend([i in digit_ids for i in generation.token_ids] + [False] * generation.ended)
     return probabilities, digits
 
 

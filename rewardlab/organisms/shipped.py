@@ -71,9 +71,10 @@ def shipped_folder(config: OrganismConfig) -> Path | None:
 
 def fingerprint_answers(model: Any, tokenizer: Any) -> list[str]:
     """The organism's greedy answers to :data:`FINGERPRINT_PROMPTS` (what the manifest records as ``answers``)."""
-    from rewardlab.training.heldout import generate
+    from rewardlab.sampling.backends.hf import GenerationSettings, generate
 
-    return generate(model, tokenizer, list(FINGERPRINT_PROMPTS), max_new_tokens=FINGERPRINT_TOKENS, temperature=0.0)
+    greedy = GenerationSettings(max_new_tokens=FINGERPRINT_TOKENS, temperature=0.0)
+    return [g.text for g in generate((model, tokenizer), list(FINGERPRINT_PROMPTS), greedy)]
 
 
 def organism_folder(config: OrganismConfig, cache_dir: str | Path | None = None, progress: Progress | None = None,

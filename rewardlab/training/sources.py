@@ -114,15 +114,10 @@ def build_model(config: ModelConfig) -> tuple[Any, Any]:
 
             model = model.to(getattr(torch, config.dtype))
         return model, tokenizer
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
+    from rewardlab.models.loading import load_causal_lm
     from rewardlab.models.smollm2 import resolve_model_path
 
-    path = resolve_model_path(config.name)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return AutoModelForCausalLM.from_pretrained(path, dtype=config.dtype), tokenizer
+    return load_causal_lm(resolve_model_path(config.name), dtype=config.dtype)
 
 
 def build_dataset(config: DataConfig, *, chat: bool = False) -> Any:

@@ -3,9 +3,10 @@
 The model is loaded on the first request (``smollm2`` is the folder converted by
 :func:`rewardlab.models.smollm2.smollm2_dir`; any other value is passed to ``from_pretrained``).
 Requests are rendered with the tokenizer's chat template and generated in left-padded batches of
-``batch_size``, grouped by sampling parameters. Sampling seeds ``torch`` on its own RNG
-(:func:`rewardlab.models.rng.own_rng`) with the batch's seed, so the global RNG is untouched and a batch is
-reproducible; a request's reply may still depend on the batch it shares (padding, RNG order).
+``batch_size``, grouped by sampling parameters, through the one generate loop
+(:mod:`rewardlab.sampling.backends.hf`: top-k off, top-p and temperature as asked, 0 greedy). Sampling seeds
+``torch`` on its own RNG with the batch's seed, so the global RNG is untouched and a batch is reproducible;
+a request's reply may still depend on the batch it shares (padding, RNG order).
 Usage is reported as prompt tokens (without padding) and generated tokens (up to the first EOS).
 """
 
@@ -27,7 +28,6 @@ from rewardlab.judge.backends.base import (
     OnDone,
     Sampling,
 )
-from rewardlab.models.rng import own_rng
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -68,20 +68,14 @@ class TransformersClient(JudgeClient):
 
     def _load(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         if self._model is None or self._tokenizer is None:
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-
+            from rewardlab.models.loading import load_causal_lm
             from rewardlab.models.smollm2 import resolve_model_path
 
             path = resolve_model_path(self.config.model)
             try:
-                model = AutoModelForCausalLM.from_pretrained(path, dtype=self.config.dtype)
-                tokenizer = AutoTokenizer.from_pretrained(path)
+                self._model, self._tokenizer = load_causal_lm(path, dtype=self.config.dtype, device=self.config.device)
             except (OSError, ValueError) as exc:
                 raise JudgeError(f"judge model {self.config.model!r} could not be loaded from {path}: {exc}") from exc
-            if tokenizer.pad_token is None:
-                tokenizer.pad_token = tokenizer.eos_token
-            tokenizer.padding_side = "left"
-            self._model, self._tokenizer = model.to(self.config.device).eval(), tokenizer
         return self._model, self._tokenizer
 
     def complete(self, requests: Sequence[ChatRequest], on_done: OnDone | None = None) -> list[Completion]:
@@ -106,29 +100,16 @@ class TransformersClient(JudgeClient):
 
     def _generate(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, requests: Sequence[ChatRequest],
                   sampling: Sampling) -> list[tuple[str, int, int]]:
-        import torch
+        from rewardlab.sampling.backends.hf import GenerationSettings, generate
 
-        texts = [tokenizer.apply_chat_template(r.message_dicts(), tokenize=False, add_generation_prompt=True)
-                 for r in requests]
-        encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-        options: dict[str, Any] = {"max_new_tokens": sampling.max_tokens, "pad_token_id": tokenizer.pad_token_id,
-                                   "do_sample": sampling.temperature > 0}
-        if sampling.temperature > 0:
-            options.update(temperature=sampling.temperature, top_p=sampling.top_p)
+        settings = GenerationSettings(max_new_tokens=sampling.max_tokens, temperature=sampling.temperature,
+                                      top_p=sampling.top_p, seed=sampling.seed, batch_size=len(requests),
+                                      max_sequences=len(requests))
         try:
-            with own_rng(model.device, sampling.seed), torch.inference_mode():
-                output = model.generate(**encoded, **options)
+            generations = generate((model, tokenizer), [r.message_dicts() for r in requests], settings)
         except (RuntimeError, ValueError) as exc:
             raise JudgeError(f"judge model {self.config.model!r} failed to generate: {exc}") from exc
-        new = output[:, encoded["input_ids"].shape[1]:]
-        prompt_lengths = encoded["attention_mask"].sum(dim=1).tolist()
-        replies = []
-        for row, n_prompt in zip(new, prompt_lengths, strict=True):
-            ids = row.tolist()
-            if tokenizer.eos_token_id in ids:
-                ids = ids[:ids.index(tokenizer.eos_token_id)]
-            replies.append((tokenizer.decode(ids, skip_special_tokens=True), int(n_prompt), len(ids)))
-        return replies
+        return [(g.text, g.prompt_tokens, len(g.token_ids)) for g in generations]
 
     def close(self) -> None:
         self._model = self._tokenizer = None

@@ -1,4 +1,5 @@
-"""A local transformers model as the sampler: batched ``generate``, on the GPU in bfloat16 when there is one.
+"""A local transformers model as the sampler: the one generate loop (:mod:`rewardlab.sampling.backends.hf`), on the
+GPU in bfloat16 when there is one.
 
 The model is a folder (a run's ``final/`` included), a hub id, or ``smollm2`` (converted once, see
 :mod:`rewardlab.models.smollm2`). Requests are generated ``concurrency`` at a time, left-padded; with
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rewardlab.models.rng import own_rng
+from rewardlab.models.loading import load_causal_lm
+from rewardlab.sampling.backends.hf import GenerationSettings, Prompt, generate
 from rewardlab.sampling.errors import SamplingError, first_line
 from rewardlab.sampling.requests import SampleOutput, SampleRequest
 from rewardlab.sampling.settings import SampleSettings
@@ -26,13 +28,13 @@ WHAT_TO_GIVE = "give a model folder holding config.json and weights (e.g. a run'
 
 
 def load_model(spec: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """A causal LM and its tokenizer, on the GPU in bfloat16 when there is one, else on the CPU in float32.
+    """A causal LM and its tokenizer (:func:`~rewardlab.models.loading.load_causal_lm`), on the GPU in
+    bfloat16 when there is one, else on the CPU in float32.
 
     Raises:
         SamplingError: the model does not load (the reason and what to give instead, in one line).
     """
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from rewardlab.models.smollm2 import SmolLM2NotInstalledError, resolve_model_path
 
@@ -44,22 +46,16 @@ def load_model(spec: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         raise SamplingError(f"no model folder at {path}; {WHAT_TO_GIVE}")
     cuda = torch.cuda.is_available()
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16 if cuda else torch.float32)
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        return load_causal_lm(path, dtype=torch.bfloat16 if cuda else torch.float32, device="cuda" if cuda else "cpu")
     except (OSError, ValueError, KeyError, ImportError) as exc:
         raise SamplingError(f"model {spec!r} does not load ({first_line(exc)}); {WHAT_TO_GIVE}") from None
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    tokenizer.padding_side = "left"
-    return model.to("cuda" if cuda else "cpu").eval(), tokenizer
 
 
-def generation_options(settings: SampleSettings, pad_token_id: int) -> dict[str, Any]:
-    """``generate``'s sampling keywords: greedy at temperature 0, else temperature and top-p (top-k off)."""
-    options: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "pad_token_id": pad_token_id}
-    if settings.temperature == 0:
-        return {**options, "do_sample": False, "temperature": None, "top_p": None, "top_k": None}
-    return {**options, "do_sample": True, "temperature": settings.temperature, "top_p": settings.top_p, "top_k": 0}
+def generation_settings(settings: SampleSettings, seed: int) -> GenerationSettings:
+    """The one generate loop's settings for a batch of these sample settings (one completion per request)."""
+    return GenerationSettings(max_new_tokens=settings.max_new_tokens, temperature=settings.temperature,
+                              top_p=settings.top_p, seed=seed, batch_size=settings.concurrency,
+                              max_sequences=settings.concurrency)
 
 
 class LocalSampler:
@@ -72,39 +68,24 @@ class LocalSampler:
             raise SamplingError(f"model {settings.model!r} has no chat template; pass --no-chat to send the "
                                 "prompt as raw text")
 
-    def input_text(self, prompt: str) -> str:
-        """What the model reads: the prompt as one user message through the chat template, or as it is."""
-        if not self.settings.chat:
-            return prompt
-        return self.tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                                  add_generation_prompt=True)
+    def model_prompt(self, prompt: str) -> Prompt:
+        """What the model is given: the prompt as one user message (through the chat template), or as text."""
+        return [{"role": "user", "content": prompt}] if self.settings.chat else prompt
 
-    def generate(self, batch: Sequence[SampleRequest]) -> list[SampleOutput]:
-        """One batch, generated together."""
-        import torch
-
-        tokenizer = self.tokenizer
-        encoded = tokenizer([self.input_text(r.prompt) for r in batch], return_tensors="pt", padding=True,
-                            add_special_tokens=not self.settings.chat).to(self.model.device)
-        options = generation_options(self.settings, tokenizer.pad_token_id)
+    def generate_batch(self, batch: Sequence[SampleRequest]) -> list[SampleOutput]:
+        """One batch, generated together, on an RNG seeded with its first request's seed."""
         try:
-            with own_rng(self.model.device, batch[0].seed), torch.inference_mode():
-                output = self.model.generate(**encoded, **options)
+            generations = generate((self.model, self.tokenizer), [self.model_prompt(r.prompt) for r in batch],
+                                   generation_settings(self.settings, batch[0].seed))
         except (RuntimeError, ValueError) as exc:
             raise SamplingError(f"model {self.settings.model!r} failed to generate ({first_line(exc)})") from None
-        outputs = []
-        stop = tokenizer.eos_token_id
-        for row in output[:, encoded["input_ids"].shape[1]:].tolist():
-            ids = row[:row.index(stop)] if stop in row else row
-            outputs.append(SampleOutput(text=tokenizer.decode(ids, skip_special_tokens=True),
-                                        completion_tokens=len(ids)))
-        return outputs
+        return [SampleOutput(text=g.text, completion_tokens=len(g.token_ids)) for g in generations]
 
     def complete(self, requests: Sequence[SampleRequest]) -> Iterator[tuple[SampleRequest, SampleOutput]]:
         size = self.settings.concurrency
         for start in range(0, len(requests), size):
             batch = requests[start:start + size]
-            yield from zip(batch, self.generate(batch), strict=True)
+            yield from zip(batch, self.generate_batch(batch), strict=True)
 
     def close(self) -> None:
         self.model = self.tokenizer = None  # type: ignore[assignment]
