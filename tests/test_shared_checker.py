@@ -148,3 +148,23 @@ def test_a_key_budget_skips_what_is_left_of_a_key_once_its_time_is_spent() -> No
     assert slow[:2] == [0.2, 0.2] and slow[-1] is SKIPPED and all(r in (0.2, TIMED_OUT, SKIPPED) for r in slow)
     assert results[2] == [0.01]  # another key keeps its own budget
     assert elapsed < 0.5 + 5.0 + 60.0  # the budget, one deadline, and the worker's start-up at most
+
+
+def _report_pid(_key: object, items: Sequence[float], report: Any) -> None:
+    import os
+
+    for position, seconds in enumerate(items):
+        time.sleep(seconds)
+        report(position, os.getpid())
+
+
+def test_tasks_sent_by_key_go_to_one_worker_per_key_from_call_to_call() -> None:
+    pool = DeadlinePool(_report_pid, n_workers=2, deadline=5.0)
+    try:
+        pool.run([(0, [0.0]), (1, [0.0])])  # both workers started and ready
+        first = pool.run([(0, [0.3]), (1, [0.3]), (0, [0.0]), (1, [0.0])], by_key=True)
+        again = pool.run([(1, [0.3]), (0, [0.3])], by_key=True)
+    finally:
+        pool.close()
+    assert first[0] == first[2] != first[1] == first[3]  # a key's tasks in one worker, the two keys in two
+    assert again == [first[1], first[0]]  # and in the same worker in the next call, whatever the order

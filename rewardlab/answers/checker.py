@@ -650,6 +650,8 @@ class AnswerChecker:
             self._graded[pair] = graded
             while len(self._graded) > self.cache_size:
                 self._graded.popitem(last=False)
+            if code != BAD_REFERENCE:  # the completion was read (a label with no signal skips the reading)
+                self._remember_reading(pair[0], graded[0])
             out.append((pair, graded))
         return out
 
@@ -670,11 +672,15 @@ class AnswerChecker:
                     self._remember_hung(text)
                 continue
             reading = Reading(None if answer is None else Extraction(answer, "math_verify"))
-            self._readings[text] = reading
-            while len(self._readings) > self.cache_size:
-                self._readings.popitem(last=False)
+            self._remember_reading(text, reading)
             out.append((text, reading))
         return out
+
+    def _remember_reading(self, text: str, reading: Reading) -> None:
+        """Keep a reading that ran to its end, for :meth:`extract` (grading reads as extracting does)."""
+        self._readings[text] = reading
+        while len(self._readings) > self.cache_size:
+            self._readings.popitem(last=False)
 
     def equivalence(self, group_timeout: float | None = None) -> Equivalence:
         """math-verify's equivalence for :func:`~rewardlab.answers.vote.vote_groups`, deciding pairs by this checker.
@@ -722,14 +728,18 @@ class AnswerChecker:
 
     def _run(self, kind: str, by_group: Mapping[Hashable, Sequence[Any]], work: Callable[..., Any],
              group_timeout: float | None) -> list[Any]:
-        """``work`` on every item, group by group: in this process, or in the pool as ``(kind, group)`` tasks."""
+        """``work`` on every item, group by group: in this process, or in the pool as ``(kind, group)`` tasks.
+
+        Several groups go to the workers by group (:meth:`DeadlinePool.run`'s ``by_key``): a group's later calls
+        (a vote's rounds, after its parse-only pass) find its texts parsed in the worker's caches.
+        """
         if self.workers == 0:
             return self._run_inline(by_group, work, group_timeout)
         size = _chunk_size(sum(len(items) for items in by_group.values()), self.workers)
         tasks = [((kind, group), items[i : i + size]) for group, items in by_group.items()
                  for i in range(0, len(items), size)]
-        return [result for task_results in self._pool_for_use().run(tasks, key_budget=group_timeout)
-                for result in task_results]
+        results = self._pool_for_use().run(tasks, key_budget=group_timeout, by_key=len(by_group) > 1)
+        return [result for task_results in results for result in task_results]
 
     def _run_inline(self, by_group: Mapping[Hashable, Sequence[Any]], work: Callable[..., Any],
                     group_timeout: float | None) -> list[Any]:
