@@ -158,13 +158,14 @@ def _report_pid(_key: object, items: Sequence[float], report: Any) -> None:
         report(position, os.getpid())
 
 
-def test_tasks_sent_by_key_go_to_one_worker_per_key_from_call_to_call() -> None:
+def test_tasks_given_one_lane_go_to_one_worker_from_call_to_call_and_the_pool_tells_which() -> None:
     pool = DeadlinePool(_report_pid, n_workers=2, deadline=5.0)
     try:
         pool.run([(0, [0.0]), (1, [0.0])])  # both workers started and ready
-        first = pool.run([(0, [0.3]), (1, [0.3]), (0, [0.0]), (1, [0.0])], by_key=True)
-        again = pool.run([(1, [0.3]), (0, [0.3])], by_key=True)
+        first = pool.run([(0, [0.3]), (1, [0.3]), (0, [0.0]), (1, [0.0])], lanes=[4, 7, 4, 7])
+        assert pool.last_lanes == [0, 1, 0, 1]
+        again = pool.run([(1, [0.3]), (0, [0.3])], lanes=[1, 0])
     finally:
         pool.close()
-    assert first[0] == first[2] != first[1] == first[3]  # a key's tasks in one worker, the two keys in two
+    assert first[0] == first[2] != first[1] == first[3]  # a lane's tasks in one worker, the two lanes in two
     assert again == [first[1], first[0]]  # and in the same worker in the next call, whatever the order

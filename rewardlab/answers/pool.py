@@ -168,6 +168,7 @@ class DeadlinePool:
     _context: Any = field(default=None, init=False, repr=False)
     _owner: int = field(default_factory=os.getpid, init=False, repr=False)
     _warmed_here: bool = field(default=False, init=False, repr=False)
+    last_lanes: list[int | None] = field(default_factory=list, init=False, repr=False)
 
     def _own_workers(self) -> None:
         """In a process forked from the owner, forget the owner's workers (they are not this process's to use)."""
@@ -194,14 +195,16 @@ class DeadlinePool:
         self._workers.remove(worker)
 
     def run(self, tasks: Sequence[Task], key_budget: float | None = None,
-            by_key: bool = False) -> list[list[Any]]:
+            lanes: Sequence[int] | None = None) -> list[list[Any]]:
         """Results per task, item by item; an item past its deadline gives ``TIMED_OUT``.
 
         With ``key_budget``, the items of tasks sharing a key get that many seconds in all (summed over
         workers); an item running when it is spent gives ``TIMED_OUT``, and those not yet run ``SKIPPED``.
-        With ``by_key``, a task's lane is its key's hash (instead of its place in the list): tasks with one
-        key go to one worker from call to call, whose per-process caches hold what their earlier tasks parsed
-        (a worker with nothing left still takes from another's lane).
+        With ``lanes`` (a number per task), each task goes to the worker of its number's lane (modulo the
+        workers) instead of its place in the list: work given one number goes to one worker from call to call,
+        whose per-process caches hold what it parsed before (a worker with nothing left still takes from
+        another's lane). :attr:`last_lanes` tells, per task of the last call, the lane of the worker that
+        finished it (``None``: none did).
         """
         self._own_workers()
         results: list[list[Any]] = [[TIMED_OUT] * len(items) for _, items in tasks]
@@ -210,8 +213,8 @@ class DeadlinePool:
             self._workers.append(self._spawn(len(self._workers)))
         for lane, worker in enumerate(self._workers):
             worker.lane = lane
-        lane_of = [hash(tasks[i][0]) for i in task_ids] if by_key else None
-        pending = _Lanes(task_ids, len(self._workers), lane_of)
+        pending = _Lanes(task_ids, len(self._workers), None if lanes is None else [lanes[i] for i in task_ids])
+        self.last_lanes = [None] * len(tasks)
         budget = _Budget(key_budget, self.deadline)
         busy: dict[Connection, _Worker] = {}
         while pending or busy:
@@ -241,6 +244,7 @@ class DeadlinePool:
                 budget.spend(tasks[task_id][0], time.monotonic() - worker.last_heard)
                 worker.last_heard = time.monotonic()
                 if position is None:
+                    self.last_lanes[task_id] = worker.lane
                     worker.task = None
                     del busy[conn]
                 else:
