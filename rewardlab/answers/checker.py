@@ -579,7 +579,7 @@ class AnswerChecker:
                 elif text in self._readings:
                     self._readings.move_to_end(text)
                     readings[i] = self._readings[text]
-                elif _rule_answer(text) in self._hung:
+                elif self._hung and _rule_answer(text) in self._hung:  # the string rules only once an answer hung
                     readings[i] = Reading(None, timed_out=True)
                 else:
                     group = None if groups is None else groups[i]
@@ -613,7 +613,7 @@ class AnswerChecker:
                     continue
                 if (text, reference) in self._graded:
                     out[i] = self._graded[(text, reference)]
-                elif _rule_answer(text) in self._hung:
+                elif self._hung and _rule_answer(text) in self._hung:  # the string rules only once an answer hung
                     out[i] = (Reading(None, timed_out=True), Verdict(False, timed_out=True))
                 else:
                     todo.setdefault((text, reference), []).append(i)
