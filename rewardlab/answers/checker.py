@@ -3,12 +3,15 @@
 Every reward that asks "is this answer right?" and every evaluator that reports accuracy goes
 through :class:`AnswerChecker`, so training signal and reported accuracy agree by construction.
 
-Speed comes from four things: identical (answer, reference) pairs are verified once (within a
+Speed comes from five things: identical (answer, reference) pairs are verified once (within a
 call and across calls, through a bounded cache); identical texts and pairs of plain integers are
-decided without math-verify; each distinct text (answer or reference) is parsed once per worker;
-and the pairs are spread over a pool of worker processes in an order that gives each worker runs
-of pairs needing the same parses and the same kinds of expression, so that the per-process warm-up
-of the LaTeX parser and of sympy is spent on fewer kinds (see :func:`_schedule`).
+decided without math-verify; each distinct text (answer or reference) is parsed once per worker, and
+each worker remembers more of math-verify's LaTeX parses and sympy's rounding than they do
+(:mod:`rewardlab.answers.memo`); the pairs are spread over a pool of worker processes in an order that
+gives each worker runs of pairs needing the same parses and the same kinds of expression, so that the
+per-process warm-up of the LaTeX parser and of sympy is spent on fewer kinds (see :func:`_schedule`);
+and work in groups (a vote's problems) goes to the worker that graded their answers, whose caches hold
+their parses (:meth:`AnswerChecker._lanes`). A grading also serves later readings of its completions.
 
 Time is bounded per sample: math-verify's own timeouts run in each worker's main thread, and a
 worker that stays silent past ``timeout`` seconds is killed and replaced (see
