@@ -11,24 +11,15 @@ wall time with other jobs on a shared machine.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import traceback
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
+from bench_binary_scoring import _process_cpu as _cpu  # this folder is on the path when run as a script
+
 from rewardlab.answers import pool as pool_module
-
-
-def _cpu(pid: int) -> float:
-    """User + system CPU seconds of a live process (0 where there is none)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
