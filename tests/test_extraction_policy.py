@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rewardlab import RolloutBatch, build_reward
+from rewardlab.answers import checker as checker_module
 from rewardlab.answers.checker import AnswerChecker
 from rewardlab.answers.extraction import answer_region, extract_answer
 from rewardlab.answers.reference import reference_answer
@@ -159,6 +160,17 @@ def test_readings_run_in_the_worker_pool_and_agree_with_inline_ones() -> None:
         assert [r.answer for r in pooled.extract(texts)] == [r.answer for r in AnswerChecker(workers=0).extract(texts)]
     finally:
         pooled.close()
+
+
+def test_completions_graded_under_math_verify_are_not_read_again_when_their_answers_are_asked_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [c for c, _, _ in MISREAD] + ["AZYUK2A"]
+    references = [gold for _, gold, _ in MISREAD] + ["2"]
+    read = AnswerChecker(workers=0).extract(texts)
+    checker = AnswerChecker(workers=0)
+    graded = checker.grade(texts, references)
+    monkeypatch.setattr(checker_module, "read_answer", lambda *_: pytest.fail("a graded completion was read again"))
+    assert checker.extract(texts) == [reading for reading, _ in graded] == read
 
 
 def test_a_training_config_sets_one_policy_for_its_reward_and_its_gold(tmp_path) -> None:

@@ -268,6 +268,15 @@ def test_pairs_that_share_a_text_are_scheduled_next_to_each_other() -> None:
     assert order == ["(1, 2)", "(1, 2)", "x^2", "\\frac{3}{5}"]
 
 
+def test_pool_lanes_by_number_keep_each_numbers_tasks_in_order_in_its_lane() -> None:
+    from rewardlab.answers.pool import _Lanes
+
+    lanes = _Lanes(list(range(6)), 2, lane_of=[3, 0, 5, 2, 1, 4])
+    assert [lanes.take(1) for _ in range(3)] == [(0, 0), (2, 0), (4, 0)]
+    assert [lanes.take(1) for _ in range(3)] == [(5, 0), (3, 0), (1, 0)]  # lane 1 empty: the back of lane 0
+    assert lanes.take(0) is None
+
+
 def test_pool_lanes_hand_out_contiguous_runs_and_let_an_idle_worker_take_from_the_back() -> None:
     from rewardlab.answers.pool import _Lanes
 

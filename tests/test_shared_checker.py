@@ -148,3 +148,24 @@ def test_a_key_budget_skips_what_is_left_of_a_key_once_its_time_is_spent() -> No
     assert slow[:2] == [0.2, 0.2] and slow[-1] is SKIPPED and all(r in (0.2, TIMED_OUT, SKIPPED) for r in slow)
     assert results[2] == [0.01]  # another key keeps its own budget
     assert elapsed < 0.5 + 5.0 + 60.0  # the budget, one deadline, and the worker's start-up at most
+
+
+def _report_pid(_key: object, items: Sequence[float], report: Any) -> None:
+    import os
+
+    for position, seconds in enumerate(items):
+        time.sleep(seconds)
+        report(position, os.getpid())
+
+
+def test_tasks_given_one_lane_go_to_one_worker_from_call_to_call_and_the_pool_tells_which() -> None:
+    pool = DeadlinePool(_report_pid, n_workers=2, deadline=5.0)
+    try:
+        pool.run([(0, [0.0]), (1, [0.0])])  # both workers started and ready: each takes its own lane's task first
+        first = pool.run([("a", [0.1]), ("b", [0.1])], lanes=[5, 2])
+        assert pool.last_lanes == [1, 0]
+        again = pool.run([("b", [0.1]), ("a", [0.1])], lanes=[2, 5])
+    finally:
+        pool.close()
+    assert first[0] != first[1]  # two lanes, two workers
+    assert again == [first[1], first[0]]  # a lane's work goes to its worker again, whatever the order

@@ -3,12 +3,15 @@
 Every reward that asks "is this answer right?" and every evaluator that reports accuracy goes
 through :class:`AnswerChecker`, so training signal and reported accuracy agree by construction.
 
-Speed comes from four things: identical (answer, reference) pairs are verified once (within a
+Speed comes from five things: identical (answer, reference) pairs are verified once (within a
 call and across calls, through a bounded cache); identical texts and pairs of plain integers are
-decided without math-verify; each distinct text (answer or reference) is parsed once per worker;
-and the pairs are spread over a pool of worker processes in an order that gives each worker runs
-of pairs needing the same parses and the same kinds of expression, so that the per-process warm-up
-of the LaTeX parser and of sympy is spent on fewer kinds (see :func:`_schedule`).
+decided without math-verify; each distinct text (answer or reference) is parsed once per worker, and
+each worker remembers more of math-verify's LaTeX parses and sympy's rounding than they do
+(:mod:`rewardlab.answers.memo`); the pairs are spread over a pool of worker processes in an order that
+gives each worker runs of pairs needing the same parses and the same kinds of expression, so that the
+per-process warm-up of the LaTeX parser and of sympy is spent on fewer kinds (see :func:`_schedule`);
+and work in groups (a vote's problems) goes to the worker that graded their answers, whose caches hold
+their parses (:meth:`AnswerChecker._lanes`). A grading also serves later readings of its completions.
 
 Time is bounded per sample: math-verify's own timeouts run in each worker's main thread, and a
 worker that stays silent past ``timeout`` seconds is killed and replaced (see
@@ -42,6 +45,7 @@ from rewardlab.answers.extraction import (
     ends_in_loop,
     extract_by_rule,
 )
+from rewardlab.answers.memo import remember_in_worker
 from rewardlab.answers.pool import SKIPPED, TIMED_OUT, DeadlinePool
 from rewardlab.answers.vote import Equivalence
 
@@ -370,8 +374,9 @@ def run_task(key: tuple[str, Hashable], items: Sequence[Any], report: Callable[[
 
     ``key`` is ``("read", group)`` for completions to read answers from, ``("grade", group)`` for (completion,
     reference) pairs to read and verify at once (:func:`grade_text`), ``("verify", group)`` for (answer,
-    reference) pairs.
+    reference) pairs. A worker remembers more than math-verify does (:mod:`rewardlab.answers.memo`).
     """
+    remember_in_worker()
     if key[0] == "read":
         read_answers(items, report, timeout)
     elif key[0] == "grade":
@@ -515,6 +520,8 @@ class AnswerChecker:
         self._cache: OrderedDict[tuple[str, str], Verdict] = OrderedDict()
         self._readings: OrderedDict[str, Reading] = OrderedDict()
         self._graded: OrderedDict[tuple[str, str], tuple[Reading, Verdict]] = OrderedDict()
+        # The worker lane that graded each answer and reference lately (see _lanes).
+        self._lane_of: OrderedDict[str, int] = OrderedDict()
         # The answers (as the string rules read them) of completions whose reading outlived the hard deadline:
         # another completion stating one is not read again (hostile answers recur, texts around them vary).
         self._hung: set[str] = set()
@@ -575,7 +582,7 @@ class AnswerChecker:
                 elif text in self._readings:
                     self._readings.move_to_end(text)
                     readings[i] = self._readings[text]
-                elif _rule_answer(text) in self._hung:
+                elif self._hung and _rule_answer(text) in self._hung:  # the string rules only once an answer hung
                     readings[i] = Reading(None, timed_out=True)
                 else:
                     group = None if groups is None else groups[i]
@@ -609,7 +616,7 @@ class AnswerChecker:
                     continue
                 if (text, reference) in self._graded:
                     out[i] = self._graded[(text, reference)]
-                elif _rule_answer(text) in self._hung:
+                elif self._hung and _rule_answer(text) in self._hung:  # the string rules only once an answer hung
                     out[i] = (Reading(None, timed_out=True), Verdict(False, timed_out=True))
                 else:
                     todo.setdefault((text, reference), []).append(i)
@@ -629,12 +636,7 @@ class AnswerChecker:
         if not pairs:
             return []
         pairs = sorted(pairs, key=lambda pair: (_form(pair[1]), pair[1]))
-        if self.workers == 0:
-            results = self._run_inline({None: pairs}, grade_text, None)
-        else:
-            tasks = [(("grade", None), chunk) for chunk in _whole_references(pairs, _chunk_size(len(pairs),
-                                                                                              self.workers))]
-            results = [r for task_results in self._pool_for_use().run(tasks) for r in task_results]
+        results = self._run_inline({None: pairs}, grade_text, None) if self.workers == 0 else self._grade_in_pool(pairs)
         out = []
         for pair, result in zip(pairs, results, strict=True):
             if result is TIMED_OUT or result is SKIPPED or result[0] == READ_TIMED_OUT or result[1] == OUT_OF_TIME:
@@ -650,8 +652,38 @@ class AnswerChecker:
             self._graded[pair] = graded
             while len(self._graded) > self.cache_size:
                 self._graded.popitem(last=False)
+            if code != BAD_REFERENCE:  # the completion was read (a label with no signal skips the reading)
+                self._remember_reading(pair[0], graded[0])
             out.append((pair, graded))
         return out
+
+    def _grade_in_pool(self, pairs: list[tuple[str, str]]) -> list[Any]:
+        """:func:`grade_text` of each pair in the workers, each reference's pairs in one task; which worker read
+        each answer is remembered (:meth:`_lanes`)."""
+        tasks = [(("grade", None), chunk) for chunk in _whole_references(pairs, _chunk_size(len(pairs), self.workers))]
+        pool = self._pool_for_use()
+        results = pool.run(tasks)
+        for (_, chunk), lane, task_results in zip(tasks, pool.last_lanes, results, strict=True):
+            for (_, reference), result in zip(chunk, task_results, strict=True):
+                if lane is not None and isinstance(result, tuple) and isinstance(result[0], str):
+                    for text in (result[0], reference):
+                        self._lane_of[text] = lane
+                        self._lane_of.move_to_end(text)
+        while len(self._lane_of) > self.cache_size:
+            self._lane_of.popitem(last=False)
+        return [r for task_results in results for r in task_results]
+
+    def _lanes(self, by_group: Mapping[Hashable, Sequence[Any]]) -> list[int]:
+        """A worker lane per group: the one that graded a text of the group's items, else the group's hash.
+
+        A vote's rounds, its parse-only pass and the grading before them then meet one worker per problem, whose
+        caches hold that problem's answers parsed (:mod:`rewardlab.answers.memo`).
+        """
+        lanes = []
+        for group, items in by_group.items():
+            texts = (t for item in items for t in (item if isinstance(item, tuple) else (item,)) if t is not None)
+            lanes.append(next((self._lane_of[t] for t in texts if t in self._lane_of), hash(group)))
+        return lanes
 
     def _read(self, todo: Mapping[Hashable, Mapping[str, Sequence[int]]],
               group_timeout: float | None) -> list[tuple[str, Reading]]:
@@ -670,11 +702,15 @@ class AnswerChecker:
                     self._remember_hung(text)
                 continue
             reading = Reading(None if answer is None else Extraction(answer, "math_verify"))
-            self._readings[text] = reading
-            while len(self._readings) > self.cache_size:
-                self._readings.popitem(last=False)
+            self._remember_reading(text, reading)
             out.append((text, reading))
         return out
+
+    def _remember_reading(self, text: str, reading: Reading) -> None:
+        """Keep a reading that ran to its end, for :meth:`extract` (grading reads as extracting does)."""
+        self._readings[text] = reading
+        while len(self._readings) > self.cache_size:
+            self._readings.popitem(last=False)
 
     def equivalence(self, group_timeout: float | None = None) -> Equivalence:
         """math-verify's equivalence for :func:`~rewardlab.answers.vote.vote_groups`, deciding pairs by this checker.
@@ -722,14 +758,22 @@ class AnswerChecker:
 
     def _run(self, kind: str, by_group: Mapping[Hashable, Sequence[Any]], work: Callable[..., Any],
              group_timeout: float | None) -> list[Any]:
-        """``work`` on every item, group by group: in this process, or in the pool as ``(kind, group)`` tasks."""
+        """``work`` on every item, group by group: in this process, or in the pool as ``(kind, group)`` tasks.
+
+        Several groups go to the workers by group (:meth:`_lanes`): a group's later calls (a vote's rounds,
+        after its parse-only pass) find its texts parsed in the worker's caches.
+        """
         if self.workers == 0:
             return self._run_inline(by_group, work, group_timeout)
         size = _chunk_size(sum(len(items) for items in by_group.values()), self.workers)
-        tasks = [((kind, group), items[i : i + size]) for group, items in by_group.items()
-                 for i in range(0, len(items), size)]
-        return [result for task_results in self._pool_for_use().run(tasks, key_budget=group_timeout)
-                for result in task_results]
+        lanes = self._lanes(by_group) if len(by_group) > 1 else None
+        tasks, task_lanes = [], []
+        for n, (group, items) in enumerate(by_group.items()):
+            for i in range(0, len(items), size):
+                tasks.append(((kind, group), items[i : i + size]))
+                task_lanes.append(0 if lanes is None else lanes[n])
+        results = self._pool_for_use().run(tasks, key_budget=group_timeout, lanes=None if lanes is None else task_lanes)
+        return [result for task_results in results for result in task_results]
 
     def _run_inline(self, by_group: Mapping[Hashable, Sequence[Any]], work: Callable[..., Any],
                     group_timeout: float | None) -> list[Any]:

@@ -95,15 +95,24 @@ class _Worker:
 
 
 class _Lanes:
-    """Pending (task id, offset) pairs in contiguous lanes, one per worker, with stealing from the back."""
+    """Pending (task id, offset) pairs in lanes, one per worker, with stealing from the back.
 
-    def __init__(self, task_ids: Sequence[int], n_lanes: int) -> None:
-        size, extra = divmod(len(task_ids), max(1, n_lanes))
-        self._lanes: list[deque[tuple[int, int]]] = []
+    The lanes are contiguous runs of the task list, or, with ``lane_of`` (a lane number per task), the tasks
+    of each number in their order.
+    """
+
+    def __init__(self, task_ids: Sequence[int], n_lanes: int, lane_of: Sequence[int] | None = None) -> None:
+        n_lanes = max(1, n_lanes)
+        self._lanes: list[deque[tuple[int, int]]] = [deque() for _ in range(n_lanes)]
+        if lane_of is not None:
+            for task_id, lane in zip(task_ids, lane_of, strict=True):
+                self._lanes[lane % n_lanes].append((task_id, 0))
+            return
+        size, extra = divmod(len(task_ids), n_lanes)
         start = 0
-        for lane in range(max(1, n_lanes)):
+        for lane in range(n_lanes):
             stop = start + size + (lane < extra)
-            self._lanes.append(deque((task_id, 0) for task_id in task_ids[start:stop]))
+            self._lanes[lane].extend((task_id, 0) for task_id in task_ids[start:stop])
             start = stop
 
     def __bool__(self) -> bool:
@@ -159,6 +168,7 @@ class DeadlinePool:
     _context: Any = field(default=None, init=False, repr=False)
     _owner: int = field(default_factory=os.getpid, init=False, repr=False)
     _warmed_here: bool = field(default=False, init=False, repr=False)
+    last_lanes: list[int | None] = field(default_factory=list, init=False, repr=False)
 
     def _own_workers(self) -> None:
         """In a process forked from the owner, forget the owner's workers (they are not this process's to use)."""
@@ -184,11 +194,17 @@ class DeadlinePool:
         worker.conn.close()
         self._workers.remove(worker)
 
-    def run(self, tasks: Sequence[Task], key_budget: float | None = None) -> list[list[Any]]:
+    def run(self, tasks: Sequence[Task], key_budget: float | None = None,
+            lanes: Sequence[int] | None = None) -> list[list[Any]]:
         """Results per task, item by item; an item past its deadline gives ``TIMED_OUT``.
 
         With ``key_budget``, the items of tasks sharing a key get that many seconds in all (summed over
         workers); an item running when it is spent gives ``TIMED_OUT``, and those not yet run ``SKIPPED``.
+        With ``lanes`` (a number per task), each task goes to the worker of its number's lane (modulo the
+        workers) instead of its place in the list: work given one number goes to one worker from call to call,
+        whose per-process caches hold what it parsed before (a worker with nothing left still takes from
+        another's lane). :attr:`last_lanes` tells, per task of the last call, the lane of the worker that
+        finished it (``None``: none did).
         """
         self._own_workers()
         results: list[list[Any]] = [[TIMED_OUT] * len(items) for _, items in tasks]
@@ -197,7 +213,8 @@ class DeadlinePool:
             self._workers.append(self._spawn(len(self._workers)))
         for lane, worker in enumerate(self._workers):
             worker.lane = lane
-        pending = _Lanes(task_ids, len(self._workers))
+        pending = _Lanes(task_ids, len(self._workers), None if lanes is None else [lanes[i] for i in task_ids])
+        self.last_lanes = [None] * len(tasks)
         budget = _Budget(key_budget, self.deadline)
         busy: dict[Connection, _Worker] = {}
         while pending or busy:
@@ -227,6 +244,7 @@ class DeadlinePool:
                 budget.spend(tasks[task_id][0], time.monotonic() - worker.last_heard)
                 worker.last_heard = time.monotonic()
                 if position is None:
+                    self.last_lanes[task_id] = worker.lane
                     worker.task = None
                     del busy[conn]
                 else:

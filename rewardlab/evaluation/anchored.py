@@ -77,7 +77,7 @@ class AnchoredVotes:
             for pair in keys:
                 if self._anchor(pair) is None:
                     unanchored.setdefault(pair[0], []).append(pair)
-            self._decide(unanchored, k, dict(zip(keys, pairs, strict=True)), {p: g for g, p in enumerate(voting)})
+            self._decide(unanchored, k, dict(zip(keys, pairs, strict=True)))
             return [bool(self._anchor(pair) or self.decided.get(pair, False)) for pair in keys]
 
         return Equivalence(key=key, same=same)
@@ -90,15 +90,19 @@ class AnchoredVotes:
             return True
         return False if {va, vb} == {True, False} else None
 
-    def _decide(self, unanchored: dict[int, list[Key]], k: int, answers_of: dict[Key, tuple[Hashable, Hashable]],
-                group_of: dict[int, int]) -> None:
-        """Ask the pairs that can change maj@k, in rounds, into :attr:`decided`."""
+    def _decide(self, unanchored: dict[int, list[Key]], k: int,
+                answers_of: dict[Key, tuple[Hashable, Hashable]]) -> None:
+        """Ask the pairs that can change maj@k, in rounds, into :attr:`decided`.
+
+        A pair's group is its problem, the same for every k and round: the checker sends a problem's pairs to
+        one worker each time, whose caches hold the problem's answers parsed already.
+        """
         problems = {p: self._problem(p, k) for p in unanchored}
         while True:
             ask = [pair for p, pairs in unanchored.items() for pair in self._to_ask(problems[p], pairs)]
             if not ask or self.equivalence.same is None:
                 return
-            answers = self.equivalence.same([answers_of[pair] for pair in ask], [group_of[pair[0]] for pair in ask])
+            answers = self.equivalence.same([answers_of[pair] for pair in ask], [pair[0] for pair in ask])
             for pair, answer in zip(ask, answers, strict=True):
                 self.decided[pair] = bool(answer)
 
