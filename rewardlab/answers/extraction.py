@@ -82,6 +82,21 @@ def last_boxed(text: str) -> str | None:
     return token.group(0).strip() if token else None
 
 
+def last_boxed_span(text: str) -> tuple[int, int] | None:
+    """Character span ``[start, end)`` of the last ``\\boxed{...}`` (or ``\\fbox{...}``)'s content, brace-matched;
+    ``None`` when there is no box, it has no braces, or it never closes."""
+    start = max(text.rfind(marker) for marker in BOX_MARKERS)
+    if start < 0:
+        return None
+    j = start + (len("\\boxed") if text.startswith("\\boxed", start) else len("\\fbox"))
+    while j < len(text) and text[j] == " ":
+        j += 1
+    if j >= len(text) or text[j] != "{":
+        return None
+    content = _match_braces(text, j)
+    return None if content is None else (j + 1, j + 1 + len(content))
+
+
 def boxed_contents(text: str) -> list[str]:
     """The stripped contents of every closed ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, in order."""
     contents: list[str] = []
