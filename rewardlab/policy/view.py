@@ -25,6 +25,8 @@ from typing import Any, Protocol
 TRAINER_HINT = ("train with rewardlab's GRPOTrainer (rewardlab.training.GRPOTrainer, which `rewardlab train` uses); "
                 "stock trl.GRPOTrainer passes reward functions text only")
 CLI_HINT = "pass --policy MODEL (a model folder, smollm2, or a run's final/)"
+POLICY_HELP = ("the model whose probabilities the rewards that read the policy (self_certainty, entropy, "
+               "reference_probability) read: a model folder (a run's final/), a hub id, or smollm2")
 
 
 class PolicyRequired(RuntimeError):
