@@ -250,10 +250,10 @@ def _write_files(subject: Any, stem: str, out_dir: Path,
 def _policy(spec: str | None, rewards: Sequence[Reward]) -> Any:
     """The ``--policy`` model, loaded when a reward reads the policy (refused without one, before any sampling)."""
     from rewardlab.policy.load import LoadedPolicy, check_policy_given
-    from rewardlab.policy.view import needs_policy
+    from rewardlab.rewards.base import policy_readers
 
     check_policy_given(rewards, spec)
-    return LoadedPolicy(spec) if spec and any(needs_policy(r) for r in rewards) else None
+    return LoadedPolicy(spec) if spec and any(policy_readers(r) for r in rewards) else None
 
 
 def run_eval(args: argparse.Namespace) -> int:

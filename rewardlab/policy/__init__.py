@@ -5,6 +5,6 @@
 :mod:`rewardlab.policy.load` loads a model for ``rewardlab score/eval --policy MODEL``.
 """
 
-from rewardlab.policy.view import PolicyRequired, PolicySource, PolicyView, TokenStats, needs_policy
+from rewardlab.policy.view import PolicyRequired, PolicySource, PolicyView, TokenStats
 
-__all__ = ["PolicyRequired", "PolicySource", "PolicyView", "TokenStats", "needs_policy"]
+__all__ = ["PolicyRequired", "PolicySource", "PolicyView", "TokenStats"]

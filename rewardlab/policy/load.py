@@ -13,17 +13,19 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from rewardlab.policy.view import CLI_HINT, PolicyView, needs_policy
+from rewardlab.policy.view import CLI_HINT, PolicyView
 from rewardlab.registry import ConfigError
 from rewardlab.types import RolloutBatch
 
 
 def check_policy_given(rewards: Iterable[Any], policy: str | None) -> None:
     """Refuse, before any rollout is read, a reward that reads the policy when no ``--policy`` is given."""
+    from rewardlab.rewards.base import policy_readers
+
     if policy:
         return
     for reward in rewards:
-        readers = needs_policy(reward)
+        readers = policy_readers(reward)
         if readers:
             raise ConfigError(f"reward {readers[0]!r} reads the policy's own probabilities; {CLI_HINT}")
 

@@ -94,9 +94,3 @@ class PolicyView:
         """The first token of this view's ``sample`` that reaches past character ``char`` of its completion."""
         return self.source.token_index(self.positions[sample], char)
 
-
-def needs_policy(reward: Any) -> list[str]:
-    """Names of the rewards in ``reward`` (itself and every nested one) that read the policy."""
-    from rewardlab.rewards.base import walk
-
-    return [r.__name__ for r in walk(reward) if getattr(r, "needs_policy", False)]

@@ -37,7 +37,7 @@ class Reward(Configurable, abc.ABC):
         """TRL's reward-function contract: one float or ``None`` per completion. A composite also logs its
         components through TRL's ``log_metric`` and ``log_extra`` hooks where TRL passes them. A reward that
         reads the policy refuses this path: a TRL reward function is given text only."""
-        readers = [r.__name__ for r in walk(self) if r.needs_policy]
+        readers = policy_readers(self)
         if readers:
             from rewardlab.policy.view import TRAINER_HINT, PolicyRequired
 
@@ -62,6 +62,11 @@ class Reward(Configurable, abc.ABC):
         for f in dataclasses.fields(self):
             for child in _children(getattr(self, f.name)):
                 child.close()
+
+
+def policy_readers(reward: Reward) -> list[str]:
+    """Names of the rewards in ``reward`` (itself and every nested one) that read the policy."""
+    return [r.__name__ for r in walk(reward) if r.needs_policy]
 
 
 def walk(reward: Reward) -> list[Reward]:

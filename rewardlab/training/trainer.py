@@ -39,8 +39,7 @@ from trl import GRPOConfig
 from trl import GRPOTrainer as TRLGRPOTrainer
 
 from rewardlab.advantages import AdvantageTransform, build_advantage, compute_advantages
-from rewardlab.policy.view import needs_policy
-from rewardlab.rewards.base import Reward
+from rewardlab.rewards.base import Reward, policy_readers
 from rewardlab.rewards.components import component_metrics
 from rewardlab.training.config import check_group_layout
 from rewardlab.training.phases import PhaseTimer
@@ -87,7 +86,7 @@ class GRPOTrainer(TRLGRPOTrainer):
         self._scored: tuple[object, torch.Tensor] | None = None
         self.phases = PhaseTimer()
         self._step_log: dict[str, float] = {}
-        self._reads_policy = bool(needs_policy(reward))
+        self._reads_policy = bool(policy_readers(reward))
         self._prompt_ids: list[list[int]] = []
         super().__init__(model=model, reward_funcs=[reward], args=args, **kwargs)
         self.add_callback(self.phases)
