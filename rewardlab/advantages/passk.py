@@ -48,7 +48,8 @@ class PassAtK(AdvantageTransform):
 
     type_name: ClassVar[str] = "pass_at_k"
 
-    k: int = config_field(help="the k of the pass@k objective (1 = GRPO with the population std); <= group size")
+    k: int = config_field(4, help="the k of the pass@k objective: 1 is GRPO with the population std; below the "
+                                     "group size (k = group size leaves no signal: every subset is the group)")
     threshold: float = config_field(0.5, help="a sample is right when its reward is strictly greater than this")
     eps: float = config_field(1e-6, help="added to σ before dividing (the paper's code: 1e-6)")
 
