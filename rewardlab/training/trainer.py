@@ -21,6 +21,9 @@ and TRL is pinned to a minor version in ``pyproject.toml``:
    logs (``_logs["advantages"]``). If TRL did not score this batch through ``_calculate_rewards``
    (a moved computation), the token does not match and the step raises: a stale batch never trains.
 
+3. ``_generate(prompts)`` runs as TRL's own; the prompt token ids it returns are kept so that a reward that reads
+   the policy gets the trained policy's view of the batch it scores (:mod:`rewardlab.training.policy_view`).
+
 Every logged record is also appended to ``metrics.jsonl`` in the run directory, and a
 :class:`~rewardlab.training.phases.PhaseTimer` callback keeps where a step's time goes.
 """
