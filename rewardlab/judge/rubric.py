@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rewardlab.configurable import config_field
-from rewardlab.judge.backends import BackendSpec, build_backend
-from rewardlab.judge.backends.base import ChatRequest, JudgeBackend, Sampling
+from rewardlab.judge.backends import BackendSpec, field_backend
+from rewardlab.judge.backends.base import ChatRequest, Sampling
 from rewardlab.judge.reward import JudgeReward
 from rewardlab.judge.templates import JudgeTemplate, load_template
-from rewardlab.registry import ConfigError
 from rewardlab.rewards.base import Reward
 from rewardlab.types import RewardResult, RolloutBatch
 
@@ -106,11 +105,7 @@ class RubricReward(Reward):
     cache_dir: str | None = config_field(None, help="folder caching judge replies on disk (null: no cache)")
 
     def __post_init__(self) -> None:
-        if not isinstance(self.backend, JudgeBackend):
-            try:
-                object.__setattr__(self, "backend", build_backend(self.backend))
-            except ConfigError as exc:
-                raise ConfigError(f"backend: {exc}") from None
+        object.__setattr__(self, "backend", field_backend(self.backend))
         object.__setattr__(self, "criteria", tuple(self.criteria))
         if not self.criteria and not self.criteria_column:
             raise ValueError("a rubric needs criteria: list them in `criteria` or name a `criteria_column`")
