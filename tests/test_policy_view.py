@@ -121,3 +121,18 @@ def test_a_policy_reward_scored_without_a_view_names_the_policy_flag() -> None:
     batch = RolloutBatch(prompts=("1+1?",), completions=("2",), answers=("2",))
     with pytest.raises(PolicyRequired, match=r"pass --policy MODEL"):
         build_reward("self_certainty").score(batch)
+
+
+def test_the_output_layer_sees_at_most_a_chunk_of_positions_and_no_gradient() -> None:
+    from rewardlab.policy.compute import ModelPolicySource
+
+    model, tokenizer = _peaked_model()
+    seen: list[tuple[int, bool]] = []
+    model.get_output_embeddings().register_forward_hook(
+        lambda module, inputs, output: seen.append((inputs[0].shape[0], torch.is_grad_enabled())))
+    prompts = [_ids(tokenizer, p) for p, _ in SAMPLES]
+    completions = [_ids(tokenizer, c) for _, c in SAMPLES]
+    ModelPolicySource(model, tokenizer, prompts, completions, batch_size=3, chunk_tokens=4).token_stats()
+    assert seen and max(rows for rows, _ in seen) <= 4  # never a sequence × vocabulary tensor
+    assert sum(rows for rows, _ in seen) == sum(len(c) for c in completions)  # only completion positions
+    assert not any(grad for _, grad in seen)
