@@ -49,9 +49,12 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def encode_fields(obj: Any) -> dict[str, Any]:
-    """A dataclass's init fields as plain data (nested components as their configs)."""
-    return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+def encode_fields(obj: Any, given: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A dataclass's init fields as plain data (nested components as their configs); ``given`` holds the plain
+    data of some fields instead of reading them."""
+    given = given or {}
+    return {f.name: given[f.name] if f.name in given else _encode(getattr(obj, f.name))
+            for f in dataclasses.fields(obj) if f.init}
 
 
 def key_fields(obj: Any, later_defaults: dict[str, Any]) -> dict[str, Any]:

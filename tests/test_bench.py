@@ -49,8 +49,8 @@ def test_settings_added_later_keep_the_keys_of_cells_run_before_them(tmp_path: P
     twice = load_bench_config(_with_trl(num_iterations=2))
     explicit_once = load_bench_config(_with_trl(num_iterations=1))
     assert once.cells()[0]["id"] == explicit_once.cells()[0]["id"] != twice.cells()[0]["id"]
-    # The key it had before the setting existed (since measurement got its own RNG, keyed as if `every` were 0).
-    assert once.cells()[0]["id"].endswith("-s0-ce54861fd0")
+    # Its id, hashed from its resolved run (a grid shipped before that keeps its earlier ids: bench_cell_ids.json).
+    assert once.cells()[0]["id"].endswith("-s0-d38fe12150")
     assert (args_of(twice).num_iterations, args_of(twice).steps_per_generation) == (2, 2)
     narrow = {e: load_bench_config({**ONE_CELL, "train": {**ONE_CELL["train"], "clipping": {"epsilon": e}}})
               for e in (0.2, 0.05)}
@@ -106,7 +106,7 @@ def test_a_cell_is_a_training_config_that_rewardlab_train_reads_back(tmp_path: P
         dump_config(config, tmp_path / "config.yaml")
         assert load_config(tmp_path / "config.yaml") == config
         assert config.clipping.enabled is cell["clipping"] and config.seed == cell["seed"]
-        assert config.trl["max_steps"] == 2 and config.data.name == "supplied"
+        assert config.run.max_steps == 2 and config.data is None  # its prompts come from its organism source
 
 
 def test_a_grid_whose_cells_would_split_groups_fails_at_load() -> None:
@@ -157,7 +157,13 @@ def test_one_cell_bench_runs_end_to_end_and_resume_skips_it(tmp_path: Path, monk
 
     config = tmp_path / "bench.yaml"
     config.write_text(yaml.safe_dump({**ONE_CELL, "out_dir": str(tmp_path / "out")}))
+    # An interrupted cell starts over, even one whose snapshot an earlier bench wrote (its prompts then named
+    # `data: {name: supplied}`, which no config loads now).
+    interrupted = tmp_path / "out" / "cells" / load_bench_config(config).cells()[0]["id"]
+    interrupted.mkdir(parents=True)
+    (interrupted / "config.yaml").write_text("data: {name: supplied}\n")
     assert main(["bench", str(config), "--cache", str(tmp_path / "cache")]) == 0
+    assert "data: null" in (interrupted / "config.yaml").read_text()
     out = capsys.readouterr().out
     assert "rewardlab bench" in out and "random" in out and "accuracy" in out
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
@@ -309,7 +315,7 @@ def test_curves_state_their_samples_and_a_cell_measured_only_at_the_ends_has_its
 def test_a_cells_incorrect_labels_do_not_depend_on_what_its_worker_sampled_before() -> None:
     import torch
 
-    from rewardlab.bench.runner import training_set
+    from rewardlab.bench.source import training_set
     from rewardlab.models.tiny import char_tokenizer, tiny_model
 
     grid = load_bench_config({**ONE_CELL, "rewards": [{"name": "incorrect", "reward": "incorrect"}]})
@@ -320,3 +326,25 @@ def test_a_cells_incorrect_labels_do_not_depend_on_what_its_worker_sampled_befor
         torch.manual_seed(history)  # a worker whose earlier cells left its RNG elsewhere
         labels.append(list(training_set(grid, grid.cells()[0], model, tokenizer)["incorrect_answer"]))
     assert labels[0] == labels[1] and len(labels[0]) > 0
+
+
+def test_a_cells_measurement_uses_the_heldout_settings_its_config_states(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Path) -> None:
+    import dataclasses
+
+    from rewardlab.bench import source
+
+    grid = load_bench_config({**ONE_CELL, "eval": {"n": 5, "k": 3, "every": 1, "temperature": 0.7}})
+    cell = grid.cells()[0]
+    config = grid.train_config(cell, subject="tiny")
+    assert (config.heldout.n, config.heldout.k, config.heldout.temperature, config.heldout.max_new_tokens) == \
+        (5, 3, 0.7, ONE_CELL["train"]["trl"]["max_completion_length"])
+    calls = []
+    monkeypatch.setattr(source, "measure", lambda model, tokenizer, **kwargs: calls.append(kwargs) or {})
+    other = dataclasses.replace(config.heldout, n=4, k=2, temperature=0.5)  # what the source is given, it measures
+    measured = source.OrganismSource(grid, cell, other, tmp_path).measurement(tokenizer=None)
+    measured(None, None, False)
+    measured(None, None, True)
+    for kwargs in calls:
+        assert (kwargs["n"], kwargs["temperature"], kwargs["max_new_tokens"]) == (4, 0.5, 24)
+    assert "samples" not in calls[0] and calls[1]["samples"] == 2  # k samples after training, one during it

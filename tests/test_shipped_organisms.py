@@ -77,7 +77,7 @@ def test_a_changed_shipped_file_is_refused_with_the_command_that_rebuilds_it(tmp
 
 def test_the_bench_starts_from_the_shipped_organism_unless_the_grid_says_pretrain_always(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rewardlab.bench import runner
+    from rewardlab.bench import source
 
     name = DEFAULT_GRID["organisms"][0]
     pretrained = []
@@ -89,10 +89,10 @@ def test_the_bench_starts_from_the_shipped_organism_unless_the_grid_says_pretrai
     monkeypatch.setattr(shipped, "pretrain", pretrain_here)
     grid = load_bench_config()
     assert grid.pretrain == "shipped"
-    assert runner._organism_folder(grid, name, tmp_path) == shipped.SHIPPED_DIR / name
+    assert source.organism_path(grid, name, tmp_path) == shipped.SHIPPED_DIR / name
     assert pretrained == []
     here = load_bench_config({**DEFAULT_GRID, "pretrain": "always"})
-    assert runner._organism_folder(here, name, tmp_path) == tmp_path / ORGANISMS[name].key()
+    assert source.organism_path(here, name, tmp_path) == tmp_path / ORGANISMS[name].key()
     assert pretrained == [ORGANISMS[name].key()]
     # Cells of organisms pretrained here are kept apart from those of the shipped ones.
     assert not {c["id"] for c in here.cells()} & {c["id"] for c in grid.cells()}

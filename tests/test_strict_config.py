@@ -53,12 +53,12 @@ def test_a_bad_trl_value_fails_at_load_naming_the_file_the_field_and_what_to_wri
 
 def test_validate_and_train_refuse_the_same_value_before_train_builds_anything(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from rewardlab.training import run as run_module
+    from rewardlab.training import sources
 
     path = _trl_file(tmp_path, "max_steps: thirty")
     assert run_validate([str(path)]) == 1
     assert "trl.max_steps: expected an integer" in capsys.readouterr().out
-    monkeypatch.setattr(run_module, "build_model", lambda config: pytest.fail("built the model"))
+    monkeypatch.setattr(sources, "build_model", lambda config: pytest.fail("built the model"))
     with pytest.raises(ConfigError, match=r"trl\.max_steps: expected an integer"):
         run_train(str(path))
 
@@ -93,13 +93,27 @@ def test_an_unknown_data_name_is_refused_with_the_choices(tmp_path: Path, capsys
 
 def test_a_missing_local_data_path_stops_train_and_is_noted_by_validate(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from rewardlab.training import run as run_module
+    from rewardlab.training import sources
 
     path = _write(tmp_path, TINY.format(run_dir=tmp_path / "run") + "data: {name: math500, path: nowhere.jsonl}\n")
     assert run_validate([str(path)]) == 0  # data built on the training machine need not exist where CI validates
     assert "not trainable here yet: data.path: no file or folder at 'nowhere.jsonl'" in capsys.readouterr().out
-    monkeypatch.setattr(run_module, "build_model", lambda config: pytest.fail("built the model"))
+    monkeypatch.setattr(sources, "build_model", lambda config: pytest.fail("built the model"))
     with pytest.raises(FileNotFoundError, match=r"data\.path: no file or folder at 'nowhere\.jsonl'.*build it first"):
+        run_train(str(path))
+    assert not (tmp_path / "run").exists()
+
+
+def test_data_null_is_for_a_bench_cells_source_and_refused_by_validate_and_train(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from rewardlab.training import sources
+
+    path = _write(tmp_path, TINY.format(run_dir=tmp_path / "run") + "data: null\n")
+    assert load_config(path).data is None  # a bench cell's config.yaml reads back
+    assert run_validate([str(path)]) == 1
+    assert f"FAILED  {path}: data: null means another source supplies the prompts" in capsys.readouterr().out
+    monkeypatch.setattr(sources, "build_model", lambda config: pytest.fail("built the model"))
+    with pytest.raises(ConfigError, match=rf"^{path}: data: null means another source supplies the prompts"):
         run_train(str(path))
     assert not (tmp_path / "run").exists()
 
@@ -142,10 +156,10 @@ def test_every_paper_config_states_eight_processes_and_the_cpu_configs_none() ->
 
 
 def test_another_process_count_is_refused_with_the_figures_it_would_train_and_the_fix() -> None:
-    values = read_yaml(CONFIGS / "gpu" / "spurious-random.yaml")
-    check_world_size(values, 8)
+    run = load_config(CONFIGS / "gpu" / "spurious-random.yaml").run
+    check_world_size(run, 8)
     with pytest.raises(ConfigError) as caught:
-        check_world_size(values, 2, where="spurious-random.yaml")
+        check_world_size(run, 2, where="spurious-random.yaml")
     message = str(caught.value)
     assert "assumes world_size: 8 processes but was launched with 2" in message
     assert "4 × 2 × 32 = 256 rollouts (recipe: 1024)" in message and "4 × 2 × 4 = 32 samples (recipe: 128)" in message
@@ -165,27 +179,34 @@ def test_the_suggested_overrides_restore_the_recipe() -> None:
         assert trl["per_device_train_batch_size"] * 2 * trl.get("steps_per_generation", 0) == \
             base["per_device_train_batch_size"] * 8 * base["steps_per_generation"] == 1024
         assert trl["per_device_train_batch_size"] * 2 * trl["gradient_accumulation_steps"] == 128
-        check_world_size(changed, 2)
-        load_config(changed)  # whole groups per process still
+        check_world_size(load_config(changed).run, 2)  # and whole groups per process still (checked at load)
 
 
-def test_train_checks_the_world_size_first_and_set_acknowledges_a_change(
+def test_train_checks_the_world_size_once_after_loading_before_any_model_and_set_acknowledges_a_change(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rewardlab.training import config as config_module
     from rewardlab.training import run as run_module
+    from rewardlab.training import sources, world_size
 
     path = _write(tmp_path, "world_size: 4\n" + TINY.format(run_dir=tmp_path / "run"))
     monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.setattr(config_module, "build_dataclass", lambda *a, **k: pytest.fail("loaded before the check"))
+    monkeypatch.setattr(sources, "build_model", lambda config: pytest.fail("built the model before the check"))
     with pytest.raises(ConfigError, match=rf"^{path}: this recipe assumes world_size: 4 processes but was "
                                           r"launched with 2"):
         run_train(str(path))
+    assert not (tmp_path / "run").exists(), "nothing is written before the check"
     monkeypatch.undo()
     monkeypatch.setenv("WORLD_SIZE", "2")
     trained = []
-    monkeypatch.setattr(run_module, "train", lambda config, resume: trained.append(config) or {})
+    monkeypatch.setattr(run_module, "train", lambda config, source, resume: trained.append(config) or {})
     assert run_train(str(path), ["world_size=2"]) == 0
     assert trained[0].world_size == 2
+    monkeypatch.undo()
+    checks = []
+    real = world_size.check_world_size
+    monkeypatch.setattr(world_size, "check_world_size", lambda *a, **k: checks.append(a) or real(*a, **k))
+    assert run_train(str(path), ["world_size=1", "trl.max_steps=1", "data.limit=8", "heldout.n=2",
+                                 "heldout.max_new_tokens=2", "trl.max_completion_length=4"]) == 0
+    assert len(checks) == 1, f"check_world_size ran {len(checks)} times in one train"
 
 
 def test_validate_does_not_check_the_world_size(monkeypatch: pytest.MonkeyPatch,
@@ -194,15 +215,17 @@ def test_validate_does_not_check_the_world_size(monkeypatch: pytest.MonkeyPatch,
     assert run_validate([str(CONFIGS / "gpu" / "nsr.yaml")]) == 0, capsys.readouterr().out
 
 
-def test_a_real_launch_with_the_wrong_count_stops_before_importing_torch(tmp_path: Path) -> None:
+def test_a_real_launch_with_the_wrong_count_stops_before_building_a_model(tmp_path: Path) -> None:
+    config = CONFIGS / "gpu" / "spurious-random.yaml"
     code = ("import sys; from rewardlab.cli.main import main; code = main(sys.argv[1:]); "
-            "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", code, "train", str(CONFIGS / "gpu" / "spurious-random.yaml")],
+            "assert 'rewardlab.training.trainer' not in sys.modules, 'trainer imported'; sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", code, "train", str(config), "--set", f"run_dir={tmp_path / 'run'}"],
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ, "WORLD_SIZE": "4"},
                           timeout=120)
     assert done.returncode != 0
+    assert f"{config}: this recipe assumes" in done.stderr, done.stderr
     assert "launched with 4" in done.stderr and "--set world_size=4" in done.stderr, done.stderr
-    assert "torch imported" not in done.stderr
+    assert "trainer imported" not in done.stderr and not (tmp_path / "run").exists()
 
 
 @pytest.mark.slow
@@ -227,16 +250,16 @@ def test_with_a_gpu_the_defaults_turn_activation_checkpointing_on_under_its_curr
 
 
 def test_a_fixed_generation_batch_keeps_its_rollouts_and_only_the_mini_batch_needs_restoring() -> None:
-    values = {"world_size": 8, "trl": {"per_device_train_batch_size": 4, "generation_batch_size": 1024,
-                                       "gradient_accumulation_steps": 4, "num_generations": 16}}
+    run = load_config({"world_size": 8, "trl": {"per_device_train_batch_size": 4, "generation_batch_size": 1024,
+                                                "gradient_accumulation_steps": 4, "num_generations": 16}}).run
     with pytest.raises(ConfigError) as caught:
-        check_world_size(values, 2)
+        check_world_size(run, 2)
     message = str(caught.value)
     assert "generation_batch_size = 1024 rollouts (recipe: 1024)" in message
     assert "4 × 2 × 4 = 32 samples (recipe: 128)" in message
     assert "--set world_size=2 with --set trl.gradient_accumulation_steps=16, or with" in message
     with pytest.raises(ConfigError, match="No integer batch fields keep both figures on 3 processes"):
-        check_world_size(values, 3)
+        check_world_size(run, 3)
 
 
 def test_an_override_written_1e_3_is_the_number_not_yaml_11s_string() -> None:

@@ -86,7 +86,7 @@ def test_nonfinite_scores_become_no_signal() -> None:
 
 
 def test_a_configuration_that_splits_groups_across_processes_is_refused() -> None:
-    from rewardlab.training.config import check_group_layout
+    from rewardlab.training.resolved import check_group_layout
 
     # Two processes × 2 completions = 4 = one group of 4 per generation batch, split in halves.
     with pytest.raises(ValueError, match=r"2 × 1 = 2 completions .* not a multiple of num_generations = 4"):

@@ -54,7 +54,7 @@ def test_keep_columns_round_trips_and_is_checked_at_load() -> None:
 
 
 def test_build_dataset_keeps_the_configured_columns(tmp_path: Path) -> None:
-    from rewardlab.training.run import build_dataset
+    from rewardlab.training.sources import build_dataset
 
     path = tmp_path / "train.jsonl"
     path.write_text("".join(json.dumps({"problem": f"p{i}", "answer": str(i), "incorrect_answer": str(i + 1)}) + "\n"
@@ -69,7 +69,7 @@ def test_dtype_reaches_from_pretrained_for_a_local_model(tmp_path: Path) -> None
     import torch
 
     from rewardlab.models.tiny import TinyModelConfig, char_tokenizer, tiny_model
-    from rewardlab.training.run import build_model
+    from rewardlab.training.sources import build_model
 
     tokenizer = char_tokenizer()
     tiny_model(tokenizer, TinyModelConfig(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32)
@@ -84,7 +84,7 @@ def test_dtype_reaches_from_pretrained_for_a_local_model(tmp_path: Path) -> None
 def test_tiny_model_stays_float32_by_default_and_takes_a_dtype() -> None:
     import torch
 
-    from rewardlab.training.run import build_model
+    from rewardlab.training.sources import build_model
 
     assert build_model(ModelConfig())[0].dtype == torch.float32
     assert build_model(ModelConfig(dtype="bfloat16"))[0].dtype == torch.bfloat16

@@ -7,8 +7,6 @@ embedded default (:data:`DEFAULT_GRID`) that runs on two CPU cores within minute
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +17,15 @@ import yaml
 
 from rewardlab.advantages import build_advantage
 from rewardlab.answers.extraction import DEFAULT_EXTRACTION
+from rewardlab.bench.cell_ids import cell_id
 from rewardlab.catalogue import build_reward, default_registry
 from rewardlab.configurable import config_field, encode_fields, key_fields
 from rewardlab.monitoring.detectors import MonitorConfig
 from rewardlab.organisms.pretrain import ORGANISMS, OrganismConfig
 from rewardlab.registry import ConfigError, build_dataclass, suggest
 from rewardlab.rewards.verified import check_extraction, with_extraction
-from rewardlab.training.config import SUPPLIED_DATA, ClippingConfig, DataConfig, HeldOutConfig, ModelConfig, TrainConfig
+from rewardlab.training.config import ClippingConfig, HeldOutConfig, ModelConfig, TrainConfig
+from rewardlab.training.resolved import ResolvedRun
 
 # Pretrained models a grid can name beside the organisms (loaded without the hub; see rewardlab.models).
 PRETRAINED: tuple[str, ...] = ("smollm2",)
@@ -254,7 +254,13 @@ class BenchConfig:
         return replace(base, steps=self.organism_steps)
 
     def cells(self) -> list[dict[str, Any]]:
-        """Every cell of the grid, each with a stable id."""
+        """Every cell of the grid, each with a stable id (:func:`rewardlab.bench.cell_ids.cell_id`).
+
+        A cell's id hashes what it trains: the organism, the reward's config, the advantage, the resolved
+        run (:meth:`resolved`: every ``GRPOConfig`` value the cell sets, clipping included), the problems and
+        the measurement; a field added to any of them changes the ids of the cells that set it.
+        """
+        runs = {clip: self.resolved(clip).plain() for clip in self.clipping}
         cells = []
         for organism in self.organisms:
             for named in self.rewards:
@@ -264,15 +270,13 @@ class BenchConfig:
                             cell = {"organism": organism, "reward": named.name, "advantage": advantage,
                                     "clipping": clip, "seed": seed}
                             payload = {**cell, "reward_config": _reward_key(named.reward.to_config()),
-                                       "organism_key": self.subject_key(organism),
-                                       "rl": _rl_key(self.train.trl_values(), self.train.clipping),
+                                       "organism_key": self.subject_key(organism), "run": runs[clip],
                                        "unanswerable_share": self.unanswerable_share,
                                        "eval": _eval_key(self.eval), **self._extraction_key()}
                             if self.train.monitor.stop_on:  # a run that can stop early is another cell
                                 payload["stop_on"] = list(self.train.monitor.stop_on)
-                            digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:10]
-                            cells.append({**cell, "id": f"{organism}-{named.name}-{advantage}-"
-                                                        f"{'clip' if clip else 'noclip'}-s{seed}-{digest}"})
+                            prefix = f"{organism}-{named.name}-{advantage}-{'clip' if clip else 'noclip'}-s{seed}"
+                            cells.append({**cell, "id": cell_id(prefix, payload)})
         return cells
 
     def _extraction_key(self) -> dict[str, str]:
@@ -289,56 +293,40 @@ class BenchConfig:
         return with_extraction(next(r.reward for r in self.rewards if r.name == name), self.extraction)
 
     def trl_value(self, name: str) -> Any:
-        """A field of the cells' ``trl:`` section (e.g. ``temperature``, ``max_completion_length``)."""
-        return self.train.trl_values()[name]
+        """A ``GRPOConfig`` value the cells set (e.g. ``temperature``, ``max_completion_length``), as resolved."""
+        return self.resolved(True).values[name]
+
+    def clipping_of(self, clip: bool) -> ClippingConfig:
+        """The clipping section of the cells with clipping on (``clip``) or off."""
+        return ClippingConfig(**{**self.train.clipping, "enabled": clip})
+
+    def resolved(self, clip: bool) -> ResolvedRun:
+        """The resolved run of the cells with clipping on (``clip``) or off: the one reader of the cells' ``trl:``
+        section, as :class:`~rewardlab.training.config.TrainConfig` resolves a config's (one process)."""
+        return ResolvedRun.of(self.train.trl_values(), self.clipping_of(clip), None)
+
+    def heldout_settings(self) -> HeldOutConfig:
+        """How every cell measures its policy (before RL, during and after training): the grid's ``eval``
+        settings, generating as long as the cells' completions."""
+        return HeldOutConfig(every=self.eval.every, n=self.eval.n, k=self.eval.k,
+                             max_new_tokens=self.trl_value("max_completion_length"), temperature=self.eval.temperature)
 
     def train_config(self, cell: dict[str, Any], subject: str) -> TrainConfig:
         """The training run of ``cell``, as ``rewardlab train`` reads it, starting from the model ``subject``.
 
-        The problems are the bench's own (``data.name: supplied``); ``heldout`` states the bench's
-        measurement settings, which :func:`rewardlab.bench.runner.run_cell` measures with.
+        Its prompts come from the cell's source (``data: null``; :class:`rewardlab.bench.source.OrganismSource`),
+        which measures with the ``heldout`` settings written here (:meth:`heldout_settings`).
         """
-        trl = self.train.trl_values()
         return TrainConfig(
             run_dir=str(Path(self.out_dir) / "cells" / cell["id"]), seed=cell["seed"], model=ModelConfig(name=subject),
-            data=DataConfig(name=SUPPLIED_DATA),
-            heldout=HeldOutConfig(every=self.eval.every, n=self.eval.n, k=self.eval.k,
-                                  max_new_tokens=trl["max_completion_length"], temperature=self.eval.temperature),
+            data=None, heldout=self.heldout_settings(),
             reward=self.reward(cell["reward"]), gold={"type": "binary", "workers": 1, "extraction": self.policy},
-            advantage=cell["advantage"],
-            clipping=ClippingConfig(**{**self.train.clipping, "enabled": cell["clipping"]}), trl=trl,
+            advantage=cell["advantage"], clipping=self.clipping_of(cell["clipping"]), trl=self.train.trl_values(),
             monitor=self.train.monitor, save_final=False)
 
     def prompts_needed(self) -> int:
-        """Training prompts a cell draws: one per prompt slot of every generation batch it takes, plus one."""
-        trl = self.train.trl_values()
-        return trl["max_steps"] * trl["per_device_train_batch_size"] // (
-            trl["num_generations"] * trl["num_iterations"]) + 1
-
-
-# How cell ids name TRL's fields: the names grids used before cells were training configs, so that a
-# finished cell keeps its id and is never trained again.
-_KEY_NAMES = {"max_steps": "steps", "num_generations": "num_generations", "learning_rate": "learning_rate",
-              "steps_per_generation": "updates_per_batch", "max_completion_length": "max_completion_length",
-              "temperature": "temperature", "loss_type": "loss_type"}
-_CLIP_EPSILON = 0.2  # the clip range of cells keyed before it could change (left out of their keys)
-
-
-def _rl_key(trl: Mapping[str, Any], clipping: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a cell's id that describes its GRPO run (see :data:`_KEY_NAMES`).
-
-    Fields that earlier grids could not set join the key only when they leave the bench's defaults.
-    """
-    key = {name: trl[field] for field, name in _KEY_NAMES.items()}
-    key["prompts_per_step"] = trl["per_device_train_batch_size"] * trl["steps_per_generation"] // trl["num_generations"]
-    if trl["num_iterations"] != 1:
-        key["epochs_per_batch"] = trl["num_iterations"]
-    if clipping.get("epsilon", _CLIP_EPSILON) != _CLIP_EPSILON:
-        key["clip_epsilon"] = clipping["epsilon"]
-    mapped = {*_KEY_NAMES, "per_device_train_batch_size", "num_iterations"}
-    key.update({f"trl.{k}": v for k, v in trl.items() if k not in mapped and (k not in CELL_TRL or CELL_TRL[k] != v)})
-    key.update({f"clipping.{k}": v for k, v in clipping.items() if k != "epsilon"})
-    return key
+        """Training prompts a cell draws (:meth:`~rewardlab.training.resolved.ResolvedRun.prompts_needed`)."""
+        return self.resolved(True).prompts_needed()
 
 
 # The embedded default: ground truth against random reward, on an organism that has a better style to

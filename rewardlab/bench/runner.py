@@ -28,12 +28,10 @@ from typing import Any
 from rewardlab.answers.extraction import DEFAULT_EXTRACTION
 from rewardlab.bench.config import BenchConfig
 from rewardlab.bench.progress import GridProgress
+from rewardlab.bench.source import OrganismSource, load_subject, measure_subject, organism_path
 from rewardlab.metrics.elicitation import best_style_accuracy, projected_accuracy
-from rewardlab.organisms.evaluate import heldout_problems, measure
-from rewardlab.organisms.pretrain import Progress, load_organism
-from rewardlab.organisms.shipped import organism_folder
+from rewardlab.organisms.pretrain import Progress
 from rewardlab.orphans import exit_with_parent
-from rewardlab.rewards.base import Reward, walk
 from rewardlab.training.tracking import read_metrics
 
 
@@ -42,34 +40,6 @@ def finished_cells(results_path: Path) -> dict[str, dict[str, Any]]:
         return {}
     return {row["id"]: row for row in map(json.loads, results_path.read_text().splitlines()) if row}
 
-
-def load_subject(config: BenchConfig, name: str, cache_dir: Path | None,
-                 pretrain_progress: Progress | None = None) -> tuple[Any, Any]:
-    """(model, tokenizer) a cell starts from: the organism (pretrained first if not cached) or the pretrained model."""
-    if config.is_pretrained(name):
-        from rewardlab.training.config import ModelConfig
-        from rewardlab.training.run import build_model
-
-        return build_model(ModelConfig(name=name))
-    return load_organism(_organism_folder(config, name, cache_dir, pretrain_progress))
-
-
-def _organism_folder(config: BenchConfig, name: str, cache_dir: Path | None,
-                     pretrain_progress: Progress | None = None) -> Path:
-    """Organism ``name``'s folder: shipped with rewardlab, or pretrained here (``pretrain: always``; none shipped)."""
-    return organism_folder(config.organism(name), cache_dir, pretrain_progress,
-                           use_shipped=config.pretrain == "shipped")
-
-
-def _measure(config: BenchConfig, name: str, model: Any, tokenizer: Any, **kwargs: Any) -> dict[str, float]:
-    return measure(model, tokenizer, n=config.eval.n, temperature=config.eval.temperature,
-                   unanswerable_share=config.unanswerable_share,
-                   max_new_tokens=config.trl_value("max_completion_length"), chat=config.is_pretrained(name),
-                   max_operand=config.max_operand(name), extraction=config.policy, **kwargs)
-
-
-# The held-out samples a cell measured after training, as a rollouts file (`rewardlab eval` reads it).
-HELDOUT_AFTER = "heldout_after.jsonl"
 
 # Bumped when measure() gains figures, so a baseline kept in an out folder is measured again.
 MEASURE_VERSION = 2
@@ -87,80 +57,30 @@ def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, o
     if path.is_file():
         return json.loads(path.read_text())
     model, tokenizer = load_subject(config, name, cache_dir, pretrain_progress)
-    values = _measure(config, name, model, tokenizer, samples=config.eval.k, pass_ks=config.eval.pass_at,
-                      label=f"{name}, before RL", reliability=out_dir / "organisms" / f"reliability-{stem}.png")
+    heldout = config.heldout_settings()
+    values = measure_subject(config, name, model, tokenizer, heldout, samples=heldout.k, pass_ks=config.eval.pass_at,
+                             label=f"{name}, before RL", reliability=out_dir / "organisms" / f"reliability-{stem}.png")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values))
     return values
 
 
-def _reads_incorrect_labels(reward: Reward) -> bool:
-    from rewardlab.rewards import IncorrectLabel
-
-    return any(isinstance(r, IncorrectLabel) for r in walk(reward))
-
-
-def training_set(config: BenchConfig, cell: dict[str, Any], model: Any, tokenizer: Any) -> Any:
-    """The cell's training prompts and labels as a ``datasets.Dataset``.
-
-    For a reward that reads wrong labels (``incorrect``), the labels are built as Spurious Rewards
-    builds them: the organism samples 8 answers per prompt, the majority answer is kept where it is
-    wrong, and only those prompts are trained on (drawn from a pool the size the run needs; TRL
-    cycles over the kept prompts for as many epochs as the steps take).
-    """
-    from datasets import Dataset
-
-    needed = config.prompts_needed()
-    reward = config.reward(cell["reward"])
-    chat = config.is_pretrained(cell["organism"])
-    prompts, answers = heldout_problems(needed, seed=1000 + cell["seed"],
-                                        max_operand=config.max_operand(cell["organism"]),
-                                        unanswerable_share=config.unanswerable_share, chat=chat)
-    if not _reads_incorrect_labels(reward):
-        return Dataset.from_dict({"prompt": prompts, "answer": answers})
-    from rewardlab.models.rng import own_rng
-    from rewardlab.rewards import IncorrectLabel, incorrect_labels
-    from rewardlab.training.heldout import generate
-
-    samples = 8
-    with own_rng(model.device, 1000 + cell["seed"]):  # the cell's labels, whatever the worker ran before
-        texts = generate(model, tokenizer, prompts, max_new_tokens=config.trl_value("max_completion_length"),
-                         samples=samples, temperature=1.0)
-    found = next(r for r in walk(reward) if isinstance(r, IncorrectLabel)).answers(texts)  # by the grid's policy
-    per_prompt = [found[i * samples:(i + 1) * samples] for i in range(len(prompts))]
-    wrong = incorrect_labels(per_prompt, answers)
-    keep = [i for i, label in enumerate(wrong) if label is not None]
-    if not keep:
-        raise RuntimeError(f"the organism's majority answer is right on all {len(prompts)} pooled prompts; "
-                           "the incorrect reward has no wrong labels to train on")
-    return Dataset.from_dict({"prompt": [prompts[i] for i in keep], "answer": [answers[i] for i in keep],
-                              "incorrect_answer": [wrong[i] for i in keep]})
-
-
 def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, out_dir: Path,
              pretrain_progress: Progress | None = None) -> dict[str, Any]:
-    """Train one cell through the run builder of ``rewardlab train`` and return its result row.
+    """Train one cell through the run builder of ``rewardlab train``, on its organism source, and return its
+    result row.
 
     ``pretrain_progress`` hears the organism's pretraining steps if the cell has to pretrain it.
     """
-    from rewardlab.training.run import Supplied, train
+    from rewardlab.training.run import train
 
     started = time.perf_counter()
     before = _organism_baseline(config, cell["organism"], cache_dir, out_dir, pretrain_progress)
-    model, tokenizer = load_subject(config, cell["organism"], cache_dir, pretrain_progress)
     train_config = config.train_config(cell, _subject_name(config, cell["organism"], cache_dir))
     run_dir = Path(train_config.run_dir)
-
-    def measure(model: Any, tokenizer: Any, final: bool) -> dict[str, float]:
-        if final:
-            return _measure(config, cell["organism"], model, tokenizer, samples=config.eval.k,
-                            pass_ks=config.eval.pass_at, label=f"{cell['organism']}, cell {cell['id']}",
-                            reliability=run_dir / "reliability.png", rollouts=run_dir / HELDOUT_AFTER)
-        return _measure(config, cell["organism"], model, tokenizer)
-
-    summary = train(train_config, supplied=Supplied(
-        model=model, tokenizer=tokenizer, dataset=training_set(config, cell, model, tokenizer), measure=measure,
-        measure_before=False, quiet=True))
+    _start_unfinished_over(run_dir)
+    summary = train(train_config, source=OrganismSource(config, cell, train_config.heldout, run_dir, cache_dir,
+                                                        pretrain_progress))
     row = _row(cell, before, summary["heldout_after"], read_metrics(run_dir / "metrics.jsonl"), config.eval.k,
                time.perf_counter() - started)
     row["train_seconds"] = round(sum(summary["phase_seconds"].values()), 1)
@@ -168,9 +88,19 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
     return row
 
 
+def _start_unfinished_over(run_dir: Path) -> None:
+    """An unfinished cell (no ``summary.json``) starts over: it saves no checkpoints, so nothing of it is resumed,
+    and the snapshot it began with (written, perhaps, by an earlier version of the bench) gives way to its config
+    now."""
+    from rewardlab.training.resume import CONFIG_FILE
+
+    if not (run_dir / "summary.json").is_file():
+        (run_dir / CONFIG_FILE).unlink(missing_ok=True)
+
+
 def _subject_name(config: BenchConfig, name: str, cache_dir: Path | None) -> str:
     """What a cell's ``model.name`` says it starts from: the organism's folder, or the pretrained model's name."""
-    return name if config.is_pretrained(name) else str(_organism_folder(config, name, cache_dir))
+    return name if config.is_pretrained(name) else str(organism_path(config, name, cache_dir))
 
 
 def _first_last(records: list[dict[str, Any]], key: str, share: float = 0.0) -> tuple[float, float]:

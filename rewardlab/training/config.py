@@ -35,14 +35,12 @@ from rewardlab.models.tiny import TinyModelConfig
 from rewardlab.monitoring.detectors import MonitorConfig
 from rewardlab.registry import ConfigError, build_dataclass
 from rewardlab.rewards.verified import with_extraction
-from rewardlab.training.trl_section import check_trl_section, grpo_fields
+from rewardlab.training.resolved import ResolvedRun
+from rewardlab.training.trl_section import check_trl_section
 from rewardlab.yamlfile import read_yaml
 
 # Values a large epsilon takes to switch clipping off while keeping several updates per batch.
 UNCLIPPED_EPSILON = 1.0e6
-
-# The data name of a run whose prompts its caller supplies (the bench's cells): no file or generator to build.
-SUPPLIED_DATA = "supplied"
 
 # Accepted model dtypes: "auto" reads the checkpoint's config.json (transformers' own default).
 ModelDtype = Literal["auto", "float32", "bfloat16", "float16"]
@@ -70,8 +68,7 @@ class DataConfig:
     """Which prompts to train on."""
 
     name: str = config_field(
-        "arithmetic", help=f"'arithmetic' (synthetic), or math500, aime24, amc23, gsm8k; '{SUPPLIED_DATA}' when the "
-        "caller passes the prompts (bench cells)")
+        "arithmetic", help="'arithmetic' (synthetic), or math500, aime24, amc23, gsm8k")
     path: str | None = config_field(None, help="local file or folder, or hub id (default: the data folder)")
     split: str = config_field("train", help="split to load (the evaluation sets only have 'test')")
     limit: int | None = config_field(None, help="use only the first N rows")
@@ -84,7 +81,7 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keep_columns", check_keep_columns(self.keep_columns))
-        if self.name not in ("arithmetic", SUPPLIED_DATA):
+        if self.name != "arithmetic":
             try:
                 resolve_name(self.name)
             except ValueError as exc:
@@ -152,7 +149,9 @@ class TrainConfig:
     run_dir: str = config_field("runs/default", help="folder for checkpoints, metrics.jsonl and the summary")
     seed: int = config_field(0, help="seed of TRL (sampling, shuffling)")
     model: ModelConfig = config_field(default_factory=ModelConfig, help="the policy")
-    data: DataConfig = config_field(default_factory=DataConfig, help="the training prompts")
+    data: DataConfig | None = config_field(
+        default_factory=DataConfig, help="the training prompts (null: the run's source supplies them, as a bench "
+                                         "cell's organism does; rewardlab train needs a set)")
     heldout: HeldOutConfig = config_field(default_factory=HeldOutConfig, help="held-out evaluation")
     reward: Any = config_field("binary", help="training reward: a name or {type: ...} mapping (rewardlab list)")
     gold: Any = config_field("binary", help="reward that defines correctness for tracking (null = none)")
@@ -190,52 +189,14 @@ class TrainConfig:
         clash = {"epsilon", "epsilon_high"} & set(self.trl)
         if clash:
             raise ValueError(f"set {sorted(clash)} in the clipping: section, not under trl:")
-        layout = self.layout()
-        check_group_layout(layout["per_device_train_batch_size"], layout["steps_per_generation"],
-                           layout["num_generations"], where="trl: ")
-
-    def layout(self) -> dict[str, int]:
-        """The batch layout TRL will use: per-process batch, steps per generation, group size, passes.
-
-        TRL's defaults fill what the ``trl:`` section leaves out; ``steps_per_generation`` defaults to
-        ``gradient_accumulation_steps``, and ``clipping.one_update_per_batch`` forces it there.
-        """
-        def value(name: str) -> Any:
-            return self.trl[name] if self.trl.get(name) is not None else grpo_default(name)
-
-        accumulation = value("gradient_accumulation_steps")
-        steps = accumulation if self.clipping.one_update_per_batch or self.trl.get("steps_per_generation") is None \
-            else self.trl["steps_per_generation"]
-        return {"per_device_train_batch_size": value("per_device_train_batch_size"), "steps_per_generation": steps,
-                "num_generations": value("num_generations"),
-                "num_iterations": 1 if self.clipping.one_update_per_batch else value("num_iterations")}
+        object.__setattr__(self, "run", ResolvedRun.of(self.trl, self.clipping, self.world_size))
+        if (problem := self.run.group_problem()) is not None:
+            raise ValueError(f"trl: {problem}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data that :func:`load_config` reads back into an equal config."""
-        return encode_fields(self)
-
-
-def check_group_layout(per_device_train_batch_size: int, steps_per_generation: int, num_generations: int, *,
-                       where: str = "") -> None:
-    """Refuse a batch layout in which a process would hold part of a prompt's group.
-
-    Each process generates ``per_device_train_batch_size × steps_per_generation`` completions per
-    generation batch; group rewards (self-consistency, tournaments) and group advantages need every
-    group whole there, whatever the number of processes. The one check of the layout: the config
-    loader, ``rewardlab validate``, the bench and the trainer all call it.
-    """
-    local = per_device_train_batch_size * steps_per_generation
-    if local % num_generations:
-        raise ConfigError(
-            f"{where}per_device_train_batch_size × steps_per_generation = {per_device_train_batch_size} × "
-            f"{steps_per_generation} = {local} completions per process is not a multiple of num_generations = "
-            f"{num_generations}, so a prompt's group would be split across processes. Make it a multiple, e.g. "
-            f"per_device_train_batch_size: {num_generations}")
-
-
-def grpo_default(name: str) -> Any:
-    """TRL's default for a ``GRPOConfig`` field."""
-    return grpo_fields()[name].default
+        """Plain data that :func:`load_config` reads back into an equal config (the ``trl:`` section as the
+        resolved run holds it: after loading, nothing else reads the mapping)."""
+        return encode_fields(self, given={"trl": dict(self.run.section)})
 
 
 def load_config(source: str | Path | dict[str, Any], *, where: str | None = None) -> TrainConfig:

@@ -82,7 +82,7 @@ TrlValues = Callable[[Any], dict[str, Any]]
 
 def resolved(config: Any, trl_values: TrlValues) -> dict[str, Any]:
     """A config's fields flattened to dotted names, with ``trl.*`` as TRL receives them (defaults filled)."""
-    from rewardlab.training.config import grpo_default
+    from rewardlab.training.resolved import grpo_default
 
     values = _plain(config.to_dict())
     values.pop("trl", None)

@@ -10,58 +10,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewardlab.training.config import SUPPLIED_DATA, DataConfig, ModelConfig, TrainConfig, dump_config, grpo_default
+from rewardlab.training import world_size
+from rewardlab.training.config import TrainConfig, dump_config
+from rewardlab.training.sources import FromConfig, Measure, RunSource
 
-
-def build_model(config: ModelConfig) -> tuple[Any, Any]:
-    """(model, tokenizer) for a model config; hub and local models load in ``config.dtype``."""
-    if config.name == "tiny":
-        from rewardlab.models.tiny import char_tokenizer, tiny_model
-
-        tokenizer = char_tokenizer()
-        model = tiny_model(tokenizer, config.tiny)
-        if config.dtype != "auto":
-            import torch
-
-            model = model.to(getattr(torch, config.dtype))
-        return model, tokenizer
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from rewardlab.models.smollm2 import resolve_model_path
-
-    path = resolve_model_path(config.name)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return AutoModelForCausalLM.from_pretrained(path, dtype=config.dtype), tokenizer
-
-
-def build_dataset(config: DataConfig, *, chat: bool = False) -> Any:
-    """The training prompts as a ``datasets.Dataset`` with ``prompt`` and ``answer`` columns."""
-    if config.name == SUPPLIED_DATA:
-        raise ValueError(f"data.name {SUPPLIED_DATA!r} means the caller passes the prompts (as the bench does); "
-                         "to train from a config, name a set: arithmetic, math500, aime24, amc23 or gsm8k")
-    if config.name == "arithmetic":
-        from rewardlab.data.synthetic import arithmetic_problems
-
-        dataset = arithmetic_problems(config.limit or 512, seed=config.seed, max_operand=config.max_operand)
-    else:
-        from rewardlab.data import load_math_dataset
-
-        dataset = load_math_dataset(config.name, config.path, split=config.split, keep_columns=config.keep_columns)
-        if config.limit is not None:
-            dataset = dataset.select(range(min(config.limit, len(dataset))))
-
-    def shape(row: dict[str, Any]) -> dict[str, Any]:
-        text = config.template.replace("{prompt}", row["prompt"])
-        return {"prompt": [{"role": "user", "content": text}] if chat else text}
-
-    return dataset.map(shape)
+SUMMARY_FILE = "summary.json"
+METRICS_FILE = "metrics.jsonl"
+BEFORE_FILE = "heldout_before.json"
 
 
 def grpo_args(config: TrainConfig, run_dir: Path) -> Any:
@@ -72,96 +31,134 @@ def grpo_args(config: TrainConfig, run_dir: Path) -> Any:
 
 
 def trl_values(config: TrainConfig, run_dir: Path) -> dict[str, Any]:
-    """The GRPOConfig fields of the run: CPU-safe defaults, then the ``trl:`` section, then the clipping knobs.
+    """The GRPOConfig fields of the run in ``run_dir``: its resolved run's
+    (:meth:`~rewardlab.training.resolved.ResolvedRun.grpo_arguments`)."""
+    return config.run.grpo_arguments(run_dir, config.seed)
 
-    Unless the section sets ``save_steps`` or ``save_strategy``, a checkpoint comes every quarter of
-    ``max_steps``. Activation checkpointing is set under its current name (TRL's default, on, with a
-    GPU; off on the CPU), so transformers warns of no deprecated alias.
+
+def train(config: TrainConfig, *, source: RunSource | None = None, resume: bool = True) -> dict[str, Any]:
+    """Train (or resume) the run described by ``config`` on ``source``'s policy and prompts; returns the summary
+    it writes.
+
+    The one run builder: ``rewardlab train`` (``source``: :class:`FromConfig`, the default) and every bench
+    cell (an organism source) go through it, in these steps:
+
+    1. the launch's process count against the resolved run's ``world_size`` (the one check, before any model
+       is built), and the source's own check (a data file that does not exist);
+    2. the run folder: a rerun resumes from the last complete checkpoint, with the config it started with (a
+       bench cell, which saves none, starts over with its metrics cleared); a finished run is returned as it
+       is unless a larger ``max_steps`` extends it; ``resume=False`` moves an earlier run folder aside first;
+    3. TRL's ``GRPOConfig``, before the model or the data, and the config's snapshot;
+    4. the source's policy, prompts and measurement, and the trainer with its callbacks;
+    5. the measurement before training (kept across resumes), training, the measurement after;
+    6. ``summary.json``.
     """
-    import torch
+    from rewardlab.provenance import machine_record
 
-    from rewardlab.training.checkpoints import default_save_steps
+    source = source or FromConfig(config)
+    world_size.check_world_size(config.run, world_size.launched_world_size(), where=source.where)
+    source.check()
+    run_dir = Path(config.run_dir)
+    opened = _open_run_folder(config, run_dir, resume)
+    if opened.done:
+        return opened.finished
+    args = grpo_args(config, run_dir)
+    _write_snapshot(config, run_dir)
+    machine, started = machine_record(), time.perf_counter()  # the code as it starts, and where
+    parts = _build(config, source, args, run_dir)
+    checkpoint = _resume_point(args.output_dir, resume)
+    before = _measure_before(parts, source, run_dir, checkpoint)
+    _follow_resume(parts, run_dir, checkpoint, opened.changes)
+    after = _train_and_measure(config, parts, checkpoint)
+    summary = {"steps": parts.trainer.state.global_step, "world_size": parts.trainer.accelerator.num_processes,
+               "seconds": round(time.perf_counter() - started, 2),
+               "resumed_from": checkpoint, **_extension(opened.finished, checkpoint),
+               "heldout_before": before, "heldout_after": after, **_phases(parts.trainer),
+               **parts.monitor.summary(), "machine": machine}
+    if parts.main_process:
+        (run_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
+    return summary
 
-    values: dict[str, Any] = {"output_dir": str(run_dir / "checkpoints"), "seed": config.seed, "report_to": [],
-                              "logging_steps": 1, "save_strategy": "steps", "disable_tqdm": False,
-                              "activation_checkpointing": grpo_default("gradient_checkpointing")}
-    save_steps = default_save_steps(config.trl)
-    if save_steps is not None:
-        values["save_steps"] = save_steps
-    if not torch.cuda.is_available():
-        values.update(use_cpu=True, bf16=False, activation_checkpointing=False)
-    values.update(config.trl)
-    values.update(config.clipping.grpo_fields())
-    if config.clipping.one_update_per_batch:
-        accumulation = values.get("gradient_accumulation_steps", 1)
-        values.update(steps_per_generation=accumulation, num_iterations=1, generation_batch_size=None)
-    return values
+
+def _phases(trainer: Any) -> dict[str, dict[str, float]]:
+    """The summary's account of where the training steps' time went (:mod:`rewardlab.training.phases`)."""
+    return {"phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
+            "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()}}
 
 
 @dataclass(frozen=True)
-class Supplied:
-    """Parts of a run that its caller builds instead of the config: the bench passes an organism, the
-    problems it generated (``data.name: supplied``) and its own measurement of the policy.
+class _Opened:
+    """A run folder as a run finds it: the config changes a resume makes, the summary of a finished run, and
+    whether that run is done (nothing to train)."""
 
-    ``measure(model, tokenizer, final)`` is called every ``heldout.every`` steps (``final`` false) and
-    before and after training (``final`` true; before only with ``measure_before``), each time on a fork
-    of torch's RNG: what it samples leaves training's sampling as it was.
-    """
-
-    model: Any = None
-    tokenizer: Any = None
-    dataset: Any = None
-    measure: Callable[[Any, Any, bool], dict[str, float]] | None = None
-    measure_before: bool = True
-    quiet: bool = False
+    changes: list[Any]
+    finished: dict[str, Any] | None
+    done: bool
 
 
-def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None = None) -> dict[str, Any]:
-    """Train (or resume) the run described by ``config``; returns the summary it writes.
+def _open_run_folder(config: TrainConfig, run_dir: Path, resume: bool) -> _Opened:
+    """Step 2 of :func:`train`: the resume check against the folder's config, a finished run, ``--no-resume``."""
+    from rewardlab.training.checkpoints import move_aside
+    from rewardlab.training.resume import check_resume
 
-    The one run builder: ``rewardlab train`` and every bench cell go through it. The launch's process
-    count is checked against ``config.world_size`` and TRL's ``GRPOConfig`` is built before the model
-    or the data. A rerun resumes from the last complete checkpoint (a bench cell, which saves none,
-    starts over with its metrics cleared); ``resume=False`` moves an earlier run folder aside first.
-    """
-    from transformers import PrinterCallback, TrainerCallback
-
-    from rewardlab.provenance import machine_record
-    from rewardlab.training.checkpoints import SaveEveryMinutes, checkpoint_step, move_aside
-    from rewardlab.training.monitor import RewardMonitor
-    from rewardlab.training.resume import CONFIG_FILE, ResumeRecord, check_resume
-    from rewardlab.training.tracking import read_metrics
-    from rewardlab.training.trainer import GRPOTrainer
-    from rewardlab.training.world_size import check_world_size, launched_world_size
-
-    check_world_size({"world_size": config.world_size, "trl": config.trl,
-                      "clipping": {"one_update_per_batch": config.clipping.one_update_per_batch}},
-                     launched_world_size(), where=config.run_dir)
-    supplied = supplied or Supplied()
-    if supplied.dataset is None and (missing := config.data.missing_path()) is not None:
-        raise FileNotFoundError(f"{config.run_dir}: {missing}")
-    run_dir = Path(config.run_dir)
-    summary_path = run_dir / "summary.json"
+    summary_path = run_dir / SUMMARY_FILE
     changes = check_resume(config, run_dir, lambda c: trl_values(c, run_dir)) if resume else []
     finished = json.loads(summary_path.read_text()) if resume and summary_path.is_file() else None
     if finished is not None and not _extends(config, finished, run_dir):
-        return finished
+        return _Opened(changes, finished, done=True)
     if not resume and (moved := move_aside(run_dir)) is not None:
         print(f"--no-resume: moved the earlier run {run_dir} aside to {moved}", flush=True)
-    args = grpo_args(config, run_dir)
+    return _Opened(changes, finished, done=False)
+
+
+def _write_snapshot(config: TrainConfig, run_dir: Path) -> None:
+    """The run folder with ``config.yaml``, written when the run starts and never rewritten."""
+    from rewardlab.training.resume import CONFIG_FILE
+
     run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / CONFIG_FILE).is_file():  # written when the run starts, never rewritten
+    if not (run_dir / CONFIG_FILE).is_file():
         dump_config(config, run_dir / CONFIG_FILE)
-    machine = machine_record()  # the code as it starts, and where
-    started = time.perf_counter()
-    model, tokenizer = (supplied.model, supplied.tokenizer) if supplied.model is not None \
-        else build_model(config.model)
-    chat = config.model.name != "tiny" and getattr(tokenizer, "chat_template", None) is not None
-    dataset = supplied.dataset if supplied.dataset is not None else build_dataset(config.data, chat=chat)
-    measure = _on_own_rng(supplied.measure or _heldout_measure(config, tokenizer, chat), config.seed)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What a run trains with: the trainer (holding the policy and the prompts), the tokenizer, the measurement
+    (on its own RNG) and the monitor."""
+
+    trainer: Any
+    tokenizer: Any
+    measure: Measure
+    monitor: Any
+
+    @property
+    def main_process(self) -> bool:
+        """Whether this process writes the run folder's files (the one writer)."""
+        return self.trainer.accelerator.is_main_process
+
+
+def _build(config: TrainConfig, source: RunSource, args: Any, run_dir: Path) -> _Parts:
+    """Step 4 of :func:`train`: the source's policy, prompts and measurement, then the trainer and its callbacks.
+
+    The layout was checked when the config was loaded (its resolved run), so the trainer does not check it again.
+    """
+    from rewardlab.training.trainer import GRPOTrainer
+
+    model, tokenizer = source.policy()
+    dataset = source.prompts(model, tokenizer)
+    measure = _on_own_rng(source.measurement(tokenizer), config.seed)
     trainer = GRPOTrainer(model=model, reward=config.reward, args=args, advantage=config.advantage,
                           gold=config.gold, on_reward_error=config.on_reward_error, train_dataset=dataset,
-                          processing_class=tokenizer, metrics_path=run_dir / "metrics.jsonl")
+                          processing_class=tokenizer, metrics_path=run_dir / METRICS_FILE, check_layout=False)
+    return _Parts(trainer, tokenizer, measure, _add_callbacks(config, source, trainer, tokenizer, measure))
+
+
+def _add_callbacks(config: TrainConfig, source: RunSource, trainer: Any, tokenizer: Any, measure: Measure) -> Any:
+    """The measurement every ``heldout.every`` steps, the reward monitor (returned), checkpoints every
+    ``checkpoint_minutes``, and no per-step lines for a quiet source."""
+    from transformers import PrinterCallback, TrainerCallback
+
+    from rewardlab.training.checkpoints import SaveEveryMinutes
+    from rewardlab.training.monitor import RewardMonitor
 
     class HeldOut(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -171,53 +168,65 @@ def train(config: TrainConfig, *, resume: bool = True, supplied: Supplied | None
 
     trainer.add_callback(HeldOut())
     monitor = RewardMonitor(config.monitor, writer=trainer.metrics_writer, judge_key=_judge_key(config),
-                            quiet=supplied.quiet)
+                            quiet=source.quiet)
     trainer.add_callback(monitor)
     if config.checkpoint_minutes is not None:
         trainer.add_callback(SaveEveryMinutes(config.checkpoint_minutes))
-    if supplied.quiet:
+    if source.quiet:
         trainer.remove_callback(PrinterCallback)
-    checkpoint = _resume_point(args.output_dir, resume)
-    main_process = trainer.accelerator.is_main_process  # the one writer of the run folder's files
-    if main_process:
-        _keep_metrics_until(run_dir / "metrics.jsonl", checkpoint_step(checkpoint))
-    before_path = run_dir / "heldout_before.json"
+    return monitor
+
+
+def _measure_before(parts: _Parts, source: RunSource, run_dir: Path, checkpoint: str | None) -> dict[str, Any] | None:
+    """Step 5a of :func:`train`: the policy measured before training; a resumed run keeps the figures it measured
+    when it started. ``metrics.jsonl`` first loses the records the run will write again."""
+    from rewardlab.training.checkpoints import checkpoint_step
+
+    if parts.main_process:
+        _keep_metrics_until(run_dir / METRICS_FILE, checkpoint_step(checkpoint))
+    before_path = run_dir / BEFORE_FILE
     if checkpoint is not None and before_path.is_file():
-        before = json.loads(before_path.read_text())
-    else:
-        before = measure(trainer.model, tokenizer, True) if supplied.measure_before else None
-        if main_process:
-            before_path.write_text(json.dumps(before))
-    if checkpoint is not None and (run_dir / "metrics.jsonl").is_file():
-        monitor.replay(read_metrics(run_dir / "metrics.jsonl"))
-    if checkpoint is not None and main_process:
-        trainer.add_callback(ResumeRecord(trainer.metrics_writer, run_dir, checkpoint, changes))
+        return json.loads(before_path.read_text())
+    before = parts.measure(parts.trainer.model, parts.tokenizer, True) if source.measure_before else None
+    if parts.main_process:
+        before_path.write_text(json.dumps(before))
+    return before
+
+
+def _follow_resume(parts: _Parts, run_dir: Path, checkpoint: str | None, changes: list[Any]) -> None:
+    """A resumed run's monitor hears the figures logged before, and the resume is recorded once TRL has loaded
+    the checkpoint."""
+    from rewardlab.training.resume import ResumeRecord
+    from rewardlab.training.tracking import read_metrics
+
+    if checkpoint is None:
+        return
+    if (run_dir / METRICS_FILE).is_file():
+        parts.monitor.replay(read_metrics(run_dir / METRICS_FILE))
+    if parts.main_process:
+        parts.trainer.add_callback(ResumeRecord(parts.trainer.metrics_writer, run_dir, checkpoint, changes))
+
+
+def _train_and_measure(config: TrainConfig, parts: _Parts, checkpoint: str | None) -> dict[str, Any]:
+    """Step 5b of :func:`train`: train, measure after training, keep the trained model; the rewards' worker
+    pools close whatever happens."""
     try:
-        trainer.train(resume_from_checkpoint=checkpoint)
-        after = measure(trainer.model, tokenizer, True)
+        parts.trainer.train(resume_from_checkpoint=checkpoint)
+        after = parts.measure(parts.trainer.model, parts.tokenizer, True)
         if config.save_final:
-            trainer.save_model(str(run_dir / "final"))
+            parts.trainer.save_model(str(Path(config.run_dir) / "final"))
     finally:
         config.reward.close()
         if config.gold is not None:
             config.gold.close()
-    summary = {"steps": trainer.state.global_step, "world_size": trainer.accelerator.num_processes,
-               "seconds": round(time.perf_counter() - started, 2),
-               "resumed_from": checkpoint, **_extension(finished, checkpoint),
-               "heldout_before": before, "heldout_after": after,
-               "phase_seconds": {k: round(v, 2) for k, v in trainer.phase_seconds.items()},
-               "phase_shares": {k: round(v, 4) for k, v in trainer.phase_shares().items()},
-               **monitor.summary(), "machine": machine}
-    if main_process:
-        summary_path.write_text(json.dumps(summary, indent=2))
-    return summary
+    return after
 
 
 def _extends(config: TrainConfig, finished: dict[str, Any], run_dir: Path) -> bool:
     """Whether a finished run is asked for more steps (a larger ``max_steps``); says so when it is not."""
-    max_steps = config.trl.get("max_steps", -1)
-    if max_steps is None or max_steps <= finished.get("steps", 0):
-        if max_steps is not None and max_steps > 0 and max_steps < finished.get("steps", 0):
+    max_steps = config.run.max_steps
+    if max_steps <= finished.get("steps", 0):
+        if 0 < max_steps < finished.get("steps", 0):
             print(f"{run_dir}: finished at step {finished['steps']}; max_steps {max_steps} asks for no more, so "
                   "nothing is trained and its summary is printed as it is", flush=True)
         return False
@@ -267,8 +276,7 @@ def _keep_metrics_until(path: Path, step: int) -> None:
     path.write_text("".join(line + "\n" for line in kept))
 
 
-def _on_own_rng(measure: Callable[[Any, Any, bool], dict[str, float]], seed: int
-                ) -> Callable[[Any, Any, bool], dict[str, float]]:
+def _on_own_rng(measure: Measure, seed: int) -> Measure:
     """``measure`` drawing on its own RNG, seeded alike each time (every measurement of a run sees the same
     sampling noise), so training samples the same whenever it is measured."""
     from rewardlab.models.rng import own_rng
@@ -279,34 +287,3 @@ def _on_own_rng(measure: Callable[[Any, Any, bool], dict[str, float]], seed: int
             return measure(model, tokenizer, final)
 
     return measured
-
-
-def _heldout_measure(config: TrainConfig, tokenizer: Any, chat: bool) -> Callable[[Any, Any, bool], dict[str, float]]:
-    """The default measurement: :func:`evaluate_heldout` with the gold reward on held-out problems."""
-    from rewardlab.training.heldout import evaluate_heldout
-
-    if config.gold is None:
-        return lambda model, tokenizer, final: {}
-    rows = _heldout_rows(config, chat)
-    h = config.heldout
-
-    def measure(model: Any, tokenizer: Any, final: bool) -> dict[str, float]:
-        return evaluate_heldout(model, tokenizer, rows["prompt"], rows["answer"], config.gold, k=h.k,
-                                max_new_tokens=h.max_new_tokens, temperature=h.temperature)
-
-    return measure
-
-
-def _heldout_rows(config: TrainConfig, chat: bool) -> dict[str, list[Any]]:
-    """Held-out problems: fresh synthetic ones (another seed), or the rows after the training slice."""
-    data = config.data
-    if data.name == "arithmetic":
-        held = DataConfig(name="arithmetic", limit=config.heldout.n, seed=data.seed + 10_000,
-                          max_operand=data.max_operand, template=data.template)
-        dataset = build_dataset(held, chat=chat)
-    else:
-        full = build_dataset(DataConfig(name=data.name, path=data.path, split=data.split, template=data.template),
-                             chat=chat)
-        start = min(data.limit or 0, max(0, len(full) - config.heldout.n))
-        dataset = full.select(range(start, min(len(full), start + config.heldout.n)))
-    return {"prompt": list(dataset["prompt"]), "answer": list(dataset["answer"])}

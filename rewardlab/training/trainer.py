@@ -44,9 +44,9 @@ from trl import GRPOTrainer as TRLGRPOTrainer
 from rewardlab.advantages import AdvantageTransform, build_advantage, compute_advantages
 from rewardlab.rewards.base import Reward, policy_readers
 from rewardlab.rewards.components import component_metrics
-from rewardlab.training.config import check_group_layout
 from rewardlab.training.phases import PhaseTimer
 from rewardlab.training.policy_view import training_view
+from rewardlab.training.resolved import check_group_layout
 from rewardlab.training.scoring import OnError, score_safely
 from rewardlab.training.tracking import MetricsWriter, step_metrics
 from rewardlab.types import RewardResult, RolloutBatch, gold_correct
@@ -74,13 +74,16 @@ class GRPOTrainer(TRLGRPOTrainer):
         on_reward_error: ``"raise"`` stops with the failing sample named; ``"none"`` gives that
             group no signal and counts it in ``rewardlab/reward_errors``.
         metrics_path: where to append ``metrics.jsonl`` (main process only).
+        check_layout: refuse a batch layout that splits a prompt's group across processes (on for direct use;
+            ``train`` passes false, its config's resolved run having checked the layout at load).
         **kwargs: everything else ``trl.GRPOTrainer`` takes (``train_dataset``, ``processing_class``, ...).
     """
 
     def __init__(self, model: Any, reward: Reward, args: GRPOConfig, *, advantage: AdvantageTransform | None = None,
                  gold: Reward | None = None, on_reward_error: OnError = "raise",
-                 metrics_path: str | Path | None = None, **kwargs: Any) -> None:
-        check_group_layout(args.per_device_train_batch_size, args.steps_per_generation, args.num_generations)
+                 metrics_path: str | Path | None = None, check_layout: bool = True, **kwargs: Any) -> None:
+        if check_layout:
+            check_group_layout(args.per_device_train_batch_size, args.steps_per_generation, args.num_generations)
         self.reward = reward
         self.advantage = advantage if advantage is not None else build_advantage("group_norm")
         self.gold = gold

@@ -1,4 +1,4 @@
-"""The number of processes a recipe assumes, checked against the launch before anything is built.
+"""The number of processes a recipe assumes, checked against the launch before any model is built.
 
 TRL's batch sizes are per process: a generation batch holds ``per_device_train_batch_size × processes ×
 steps_per_generation`` rollouts and a mini-batch (one optimiser step) ``per_device_train_batch_size ×
@@ -10,10 +10,12 @@ another count stops, with the figures it would train and the ``--set`` overrides
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rewardlab.registry import ConfigError
+
+if TYPE_CHECKING:
+    from rewardlab.training.resolved import ResolvedRun
 
 # Set by torchrun and accelerate launch in every process they start.
 WORLD_SIZE_ENV = "WORLD_SIZE"
@@ -28,21 +30,22 @@ def launched_world_size() -> int:
         raise ConfigError(f"${WORLD_SIZE_ENV} is {raw!r}, not a number of processes") from exc
 
 
-def check_world_size(values: Mapping[str, Any], actual: int, *, where: str = "config") -> None:
-    """Refuse to train a config whose ``world_size`` differs from ``actual``, the launched count.
+def check_world_size(run: ResolvedRun, actual: int, *, where: str = "config") -> None:
+    """Refuse to train a run whose ``world_size`` differs from ``actual``, the launched count.
 
-    ``values`` is the config as read (a mapping, before it is built), so that this is the first check
-    made; a config without ``world_size`` runs on any count.
+    ``train`` calls it once, after the config is loaded and before any model is built. A run without
+    ``world_size`` trains on any count; where its layout depends on the count (a fixed
+    ``generation_batch_size``), the layout on ``actual`` processes must still keep groups whole.
     """
-    assumed = values.get("world_size")
+    assumed = run.world_size
     if assumed is None:
+        problem = run.on(actual).group_problem() if actual != 1 else None
+        if problem is not None:
+            raise ConfigError(f"{where}: on {actual} processes, trl: {problem}")
         return
-    if isinstance(assumed, bool) or not isinstance(assumed, int) or assumed < 1:
-        raise ConfigError(f"{where}: world_size must be a number of processes >= 1 (or null: any), got {assumed!r}; "
-                          "write e.g. world_size: 8")
     if assumed == actual:
         return
-    layout = _Layout.of(values)
+    layout = _Layout(run)
     rollouts, mini = layout.rollouts(assumed), layout.mini_batch(assumed)
     raise ConfigError(
         f"{where}: this recipe assumes world_size: {assumed} processes but was launched with {actual} "
@@ -53,32 +56,12 @@ def check_world_size(values: Mapping[str, Any], actual: int, *, where: str = "co
 
 
 class _Layout:
-    """The batch fields of a ``trl:`` section that the process count multiplies."""
+    """The batch fields of a resolved run that the process count multiplies."""
 
-    def __init__(self, per_device: int, accumulation: int, steps: int, generation_batch: int | None,
-                 steps_follow_accumulation: bool, group: int) -> None:
-        self.per_device, self.accumulation, self.steps, self.group = per_device, accumulation, steps, group
-        self.generation_batch, self.steps_follow_accumulation = generation_batch, steps_follow_accumulation
-
-    @classmethod
-    def of(cls, values: Mapping[str, Any]) -> _Layout:
-        from rewardlab.training.trl_section import grpo_fields
-
-        trl = values.get("trl") or {}
-        one_update = bool((values.get("clipping") or {}).get("one_update_per_batch"))
-
-        def value(name: str) -> Any:
-            return trl[name] if trl.get(name) is not None else grpo_fields()[name].default
-
-        accumulation = value("gradient_accumulation_steps")
-        generation_batch = None if one_update else trl.get("generation_batch_size")
-        steps = trl.get("steps_per_generation")
-        follows = one_update or (steps is None and generation_batch is None)
-        per_device = value("per_device_train_batch_size")
-        if generation_batch is not None:  # TRL derives the steps from it and the process count
-            steps = generation_batch // (per_device * int(values.get("world_size") or 1))
-        return cls(per_device, accumulation, accumulation if follows else steps, generation_batch, follows,
-                   value("num_generations"))
+    def __init__(self, run: ResolvedRun) -> None:
+        self.per_device, self.accumulation = run.per_device_train_batch_size, run.gradient_accumulation_steps
+        self.steps, self.group = run.steps_per_generation, run.num_generations
+        self.generation_batch, self.steps_follow_accumulation = run.generation_batch_size, run.steps_follow_accumulation
 
     def rollouts(self, processes: int) -> int:
         if self.generation_batch is not None:
