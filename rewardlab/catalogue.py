@@ -16,12 +16,13 @@ from functools import lru_cache
 from typing import Any
 
 from rewardlab.judge.reward import JudgeReward
+from rewardlab.judge.rubric import RubricReward
 from rewardlab.registry import Registry
 from rewardlab.rewards import RULE_REWARDS, Reward
 
 RewardSpec = str | Mapping[str, Any] | Reward
 
-BUILTIN_REWARDS: tuple[type[Reward], ...] = (*RULE_REWARDS, JudgeReward)
+BUILTIN_REWARDS: tuple[type[Reward], ...] = (*RULE_REWARDS, JudgeReward, RubricReward)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rewardlab.policy.view import PolicyView
 
 Score = float | None
 
@@ -74,6 +77,8 @@ class RolloutBatch:
         indices: global index of each sample within the step, shared by all processes; rewards that
             draw randomness use it so that every process agrees.
         columns: every other dataset column, one value per sample.
+        policy: the policy's view of each completion (:mod:`rewardlab.policy`), for rewards that read the
+            policy; ``None`` where no policy is at hand (stock TRL, ``rewardlab score`` without ``--policy``).
     """
 
     prompts: tuple[str, ...]
@@ -83,6 +88,7 @@ class RolloutBatch:
     step: int = 0
     indices: tuple[int, ...] = ()
     columns: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    policy: PolicyView | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.completions)
@@ -94,7 +100,8 @@ class RolloutBatch:
         object.__setattr__(self, "completions", tuple(self.completions))
         object.__setattr__(self, "columns", {k: tuple(v) for k, v in self.columns.items()})
         lengths = {"prompts": len(self.prompts), "group_ids": len(self.group_ids), "answers": len(self.answers),
-                   "indices": len(self.indices), **{f"column {k!r}": len(v) for k, v in self.columns.items()}}
+                   "indices": len(self.indices), **{f"column {k!r}": len(v) for k, v in self.columns.items()},
+                   **({"policy view": len(self.policy)} if self.policy is not None else {})}
         wrong = {k: v for k, v in lengths.items() if v != n}
         if wrong:
             raise ValueError(f"RolloutBatch holds {n} completions but {wrong}; every field needs one value per sample")
@@ -124,6 +131,7 @@ class RolloutBatch:
             prompts=pick(self.prompts), completions=pick(self.completions), group_ids=pick(self.group_ids),
             answers=pick(self.answers), step=self.step, indices=pick(self.indices),
             columns={k: pick(v) for k, v in self.columns.items()},
+            policy=None if self.policy is None else self.policy.select(positions),
         )
 
     @classmethod

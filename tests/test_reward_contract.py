@@ -3,12 +3,15 @@ rebuilt from its config unchanged, and indifferent to the order of whole groups.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import pickle
 import random
 
 import pytest
 
 from rewardlab import RolloutBatch, build_reward, default_registry
+from rewardlab.policy import PolicyRequired, PolicyView, TokenStats
 from rewardlab.rewards.base import Reward
 
 # One configured example per registered reward; a new reward must add one here.
@@ -33,7 +36,33 @@ EXAMPLES: dict[str, object] = {
     # echo: rewardlab's offline, deterministic judge backend (a digest of each request), so no model runs here
     "judge": {"type": "judge", "mode": "pairwise", "tournament": "knockout", "swap": False, "samples": 3,
               "temperature": 0.7, "backend": {"type": "echo"}},
+    "rubric": {"type": "rubric", "backend": {"type": "echo"},
+               "criteria": [{"text": "is right"}, {"text": "shows work", "weight": 0.5}]},
+    "overlong": {"type": "overlong", "max_length": 30, "buffer": 10, "unit": "chars"},
+    "length_cosine": {"type": "length_cosine", "max_length": 40, "unit": "chars",
+                      "verifier": {"type": "binary", "workers": 0}},
+    # the rewards that read the policy read the batch's TextPolicy view below
+    "self_certainty": "self_certainty",
+    "entropy": {"type": "entropy", "span": "answer"},
+    "reference_probability": {"type": "reference_probability", "debias": True},
 }
+
+
+class TextPolicy:
+    """A deterministic stand-in for a policy: one token per character, figures drawn from the characters."""
+
+    def __init__(self, completions: tuple[str, ...]) -> None:
+        self.completions = completions
+
+    def token_stats(self) -> list[TokenStats]:
+        return [TokenStats(tuple(-(ord(ch) % 7) / 3 for ch in c), tuple((ord(ch) % 5) / 2 for ch in c),
+                           tuple((ord(ch) % 11) / 4 for ch in c)) for c in self.completions]
+
+    def continuations(self, requests):  # type: ignore[no-untyped-def]
+        return [tuple(math.log(0.05 + (len(text) + ord(ch)) % 19 / 20) for ch in cont) for _, text, cont in requests]
+
+    def token_index(self, sample: int, char: int) -> int:
+        return char
 
 
 def _batch(n_groups: int = 6, group_size: int = 4, step: int = 7) -> RolloutBatch:
@@ -50,8 +79,9 @@ def _batch(n_groups: int = 6, group_size: int = 4, step: int = 7) -> RolloutBatc
             answers.append(str(a + b))
             wrong.append(str(a + b + 1))
             groups.append(g)
-    return RolloutBatch(prompts=tuple(prompts), completions=tuple(completions), answers=tuple(answers),
-                        group_ids=tuple(groups), step=step, columns={"incorrect_answer": tuple(wrong)})
+    batch = RolloutBatch(prompts=tuple(prompts), completions=tuple(completions), answers=tuple(answers),
+                         group_ids=tuple(groups), step=step, columns={"incorrect_answer": tuple(wrong)})
+    return dataclasses.replace(batch, policy=PolicyView(TextPolicy(batch.completions), tuple(range(len(batch)))))
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +140,10 @@ def test_reward_works_as_a_trl_reward_function(reward: Reward, batch: RolloutBat
     kwargs = {"answer": list(batch.answers), "incorrect_answer": list(batch.columns["incorrect_answer"]),
               "completion_ids": [[1, 2]] * len(batch), "trainer_state": State(), "log_extra": None,
               "log_metric": None}
+    if reward.needs_policy:  # TRL gives a reward function text only
+        with pytest.raises(PolicyRequired, match="rewardlab's GRPOTrainer"):
+            reward(prompts=list(batch.prompts), completions=list(batch.completions), **kwargs)
+        return
     plain = reward(prompts=list(batch.prompts), completions=list(batch.completions), **kwargs)
     chat = reward(prompts=[[{"role": "user", "content": p}] for p in batch.prompts],
                   completions=[[{"role": "assistant", "content": c}] for c in batch.completions], **kwargs)

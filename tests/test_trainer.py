@@ -60,6 +60,7 @@ def test_trl_private_methods_rewardlab_overrides_keep_their_signatures() -> None
     assert list(inspect.signature(GRPOTrainer._calculate_rewards).parameters) == [
         "self", "inputs", "prompts", "completions", "completion_ids_list"]
     assert list(inspect.signature(GRPOTrainer._generate_and_score_completions).parameters) == ["self", "inputs"]
+    assert list(inspect.signature(GRPOTrainer._generate).parameters) == ["self", "prompts"]
     assert "_metrics" in inspect.getsource(GRPOTrainer.__init__) and "_logs" in inspect.getsource(GRPOTrainer.__init__)
 
 

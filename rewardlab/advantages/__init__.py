@@ -10,7 +10,7 @@ transform itself. :func:`compute_advantages` runs one and sends NaN (no signal) 
 tensor([ 0.7070, -0.7070,  0.0000,  0.0000])
 
 Built in: ``group_norm`` (GRPO), ``dr_grpo``, ``rloo``, ``batch_scale``, ``sign_weights`` with the
-recipes ``nsr``, ``psr`` and ``w_reinforce``, ``clip``, ``scale`` and ``chain``.
+recipes ``nsr``, ``psr`` and ``w_reinforce``, ``pass_at_k``, ``clip``, ``scale`` and ``chain``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from rewardlab.advantages.base import AdvantageTransform, Chain, compute_advantages
+from rewardlab.advantages.passk import PassAtK
 from rewardlab.advantages.sign import NSR, PSR, SignWeights, WReinforce
 from rewardlab.advantages.stats import GroupStats, batch_stats, group_index, group_stats
 from rewardlab.advantages.transforms import RLOO, BatchScale, Clip, DrGRPO, GroupNorm, Scale
@@ -28,7 +29,7 @@ from rewardlab.registry import Registry
 AdvantageSpec = str | Mapping[str, Any] | AdvantageTransform
 
 BUILTIN_ADVANTAGES: tuple[type[AdvantageTransform], ...] = (
-    GroupNorm, DrGRPO, RLOO, BatchScale, SignWeights, NSR, PSR, WReinforce, Clip, Scale, Chain,
+    GroupNorm, DrGRPO, RLOO, BatchScale, SignWeights, NSR, PSR, WReinforce, PassAtK, Clip, Scale, Chain,
 )
 
 
@@ -49,6 +50,7 @@ def build_advantage(spec: AdvantageSpec, registry: Registry | None = None) -> Ad
 
 __all__ = [
     "BUILTIN_ADVANTAGES", "NSR", "PSR", "RLOO", "AdvantageSpec", "AdvantageTransform", "BatchScale", "Chain", "Clip",
-    "DrGRPO", "GroupNorm", "GroupStats", "Scale", "SignWeights", "WReinforce", "batch_stats", "build_advantage",
+    "DrGRPO", "GroupNorm", "GroupStats", "PassAtK", "Scale", "SignWeights", "WReinforce", "batch_stats",
+    "build_advantage",
     "compute_advantages", "default_advantage_registry", "group_index", "group_stats",
 ]

@@ -61,25 +61,41 @@ def _match_braces(text: str, open_pos: int) -> str | None:
     return None
 
 
-def last_boxed(text: str) -> str | None:
-    """Stripped content of the last ``\\boxed{...}`` (or ``\\fbox{...}``), brace-matched.
-
-    ``\\boxed 5`` (no braces) gives ``5``. Returns ``None`` when there is no box or the last box
-    never closes, and ``""`` for an empty box.
-    """
-    if not isinstance(text, str):
-        return None
+def _after_last_box_marker(text: str) -> int | None:
+    """Position just past the last ``\\boxed`` / ``\\fbox`` marker and the spaces after it; ``None`` without one."""
     start = max(text.rfind(marker) for marker in BOX_MARKERS)
     if start < 0:
         return None
     j = start + (len("\\boxed") if text.startswith("\\boxed", start) else len("\\fbox"))
     while j < len(text) and text[j] == " ":
         j += 1
+    return j
+
+
+def last_boxed(text: str) -> str | None:
+    """Stripped content of the last ``\\boxed{...}`` (or ``\\fbox{...}``), brace-matched.
+
+    ``\\boxed 5`` (no braces) gives ``5``. Returns ``None`` when there is no box or the last box
+    never closes, and ``""`` for an empty box.
+    """
+    j = _after_last_box_marker(text) if isinstance(text, str) else None
+    if j is None:
+        return None
     if j < len(text) and text[j] == "{":
         content = _match_braces(text, j)
         return None if content is None else content.strip()
     token = re.match(r"[^\s$]*", text[j : j + MAX_ANSWER_CHARS])
     return token.group(0).strip() if token else None
+
+
+def last_boxed_span(text: str) -> tuple[int, int] | None:
+    """Character span ``[start, end)`` of the last ``\\boxed{...}`` (or ``\\fbox{...}``)'s content, brace-matched;
+    ``None`` when there is no box, it has no braces, or it never closes."""
+    j = _after_last_box_marker(text)
+    if j is None or j >= len(text) or text[j] != "{":
+        return None
+    content = _match_braces(text, j)
+    return None if content is None else (j + 1, j + 1 + len(content))
 
 
 def boxed_contents(text: str) -> list[str]:

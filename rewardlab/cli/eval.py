@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rewardlab.types import RolloutBatch
 
 from rewardlab.answers.extraction import EXTRACTION_POLICIES
+from rewardlab.policy.view import POLICY_HELP
 
 # Columns a sampled file records on every line; shown when every sample shares one value.
 SETTINGS_COLUMNS = ("model", "backend", "temperature", "top_p", "max_new_tokens", "seed")
@@ -46,6 +47,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reward", "-r", action="append", default=[], metavar="SPEC",
                         help="a reward to report (its mean, and agreement, precision and recall against binary): a "
                              "name, an inline mapping such as '{type: random, p: 0.3}', or a YAML file; repeat")
+    parser.add_argument("--policy", metavar="MODEL", help=POLICY_HELP)
     parser.add_argument("--behaviour", action="append", default=None, metavar="SPEC",
                         help="a behaviour to split accuracy by (its share, accuracy with and without it, the "
                              "elicitation ceiling): code, boxed, abstain, long, '{type: reward, reward: SPEC, "
@@ -186,11 +188,13 @@ def built_behaviours(args: argparse.Namespace) -> Iterator[list[Detector]]:
 
 def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[str, Reward]],
                   source: str | None = None, detectors: Sequence[Detector] = (), *, elicit_to: float = 1.0,
-                  resamples: int = 10_000, seed: int = 0, dedupe: bool = False) -> tuple[Report, Samples]:
+                  resamples: int = 10_000, seed: int = 0, dedupe: bool = False,
+                  policy: Any = None) -> tuple[Report, Samples]:
     """Score the rollouts of ``path`` (read by :func:`~rewardlab.data.rollouts.load_rollouts`, ``dedupe`` dropping
     repeated samples) with ``gold`` and each reward, and split accuracy by each detector (ceilings at
     ``elicit_to``, intervals from ``resamples`` bootstrap resamples seeded with ``seed``); its report and
-    per-sample facts."""
+    per-sample facts. Rewards that read the policy read ``policy``'s view (a
+    :class:`~rewardlab.policy.load.LoadedPolicy`)."""
     from rewardlab.behaviours import detect_all
     from rewardlab.data.rollouts import load_rollouts, rollouts_to_batch
     from rewardlab.evaluation.measure import judged_samples
@@ -199,6 +203,8 @@ def evaluate_file(path: Path, gold: BinaryCorrectness, rewards: Sequence[tuple[s
     rollouts = load_rollouts(path, dedupe=dedupe)
     rows = rollouts.rows
     batch = rollouts_to_batch(rows)
+    if policy is not None:
+        batch = policy.with_view(batch)
     gold_result = gold.score(batch)
     results = {text: gold_result if reward == gold else reward.score(batch) for text, reward in rewards}
     samples = judged_samples(batch, gold, gold_result=gold_result,
@@ -227,6 +233,15 @@ def _write_files(subject: Any, stem: str, out_dir: Path,
     return {name: str(p) for name, p in files.items()}
 
 
+def _policy(spec: str | None, rewards: Sequence[Reward]) -> Any:
+    """The ``--policy`` model, loaded when a reward reads the policy (refused without one, before any sampling)."""
+    from rewardlab.policy.load import LoadedPolicy, check_policy_given
+    from rewardlab.rewards.base import policy_readers
+
+    check_policy_given(rewards, spec)
+    return LoadedPolicy(spec) if spec and any(policy_readers(r) for r in rewards) else None
+
+
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate one input or compare two: the table (or ``--json``) on stdout, Markdown/CSV/PNG in ``--out``."""
     from rewardlab.answers.grader import describe, grader_record
@@ -241,10 +256,12 @@ def run_eval(args: argparse.Namespace) -> int:
     # A misspelled -r or --behaviour fails before any sampling.
     with built_rewards(args.reward, args.extraction) as (gold, rewards), built_behaviours(args) as detectors:
         grader = grader_record(gold)
+        policy = _policy(args.policy, [gold, *(r for _, r in rewards)])
         paths = sample_models(args, out_dir) if model_mode else [Path(p) for p in args.inputs]
         sources = [f"{m} ({p})" if model_mode else None for m, p in zip(args.inputs, paths, strict=True)]
         evaluated = [evaluate_file(p, gold, rewards, s, detectors, elicit_to=args.elicit_to,
-                                   resamples=args.resamples, seed=args.bootstrap_seed, dedupe=args.dedupe)
+                                   resamples=args.resamples, seed=args.bootstrap_seed, dedupe=args.dedupe,
+                                   policy=policy)
                      for p, s in zip(paths, sources, strict=True)]
     labels = [""] if len(paths) == 1 else ["A", "B"]
     with_confidence = [(label, p, samples) for label, p, (_, samples) in zip(labels, paths, evaluated, strict=True)

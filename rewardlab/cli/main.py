@@ -15,6 +15,7 @@ from rewardlab.answers.extraction import EXTRACTION_POLICIES
 from rewardlab.cli.console import PlainHelpFormatter
 from rewardlab.cli.eval import add_eval_arguments, check_eval_inputs
 from rewardlab.cli.sample import add_sampling_arguments
+from rewardlab.policy.view import POLICY_HELP
 from rewardlab.registry import ConfigError
 from rewardlab.sampling.errors import SamplingError
 
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="a reward name, an inline mapping such as '{type: random, p: 0.3}', "
                             "or a YAML file; repeat for several")
     score.add_argument("--gold", default="binary", metavar="SPEC", help="the reward that defines correctness")
+    score.add_argument("--policy", metavar="MODEL", help=POLICY_HELP)
     score.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     _extraction_argument(score)
     score.add_argument("--explain", action="store_true",
@@ -197,7 +199,7 @@ def _run(args: argparse.Namespace) -> int:
         from rewardlab.cli.score import run_score
 
         return run_score(args.rollouts, args.reward, gold=args.gold, as_json=args.json, dedupe=args.dedupe,
-                         extraction=args.extraction, explain_samples=args.explain)
+                         extraction=args.extraction, explain_samples=args.explain, policy=args.policy)
     if args.command == "train":
         from rewardlab.cli.train import run_train
 

@@ -52,12 +52,21 @@ def build_graded(spec: str, extraction: str | None) -> Any:
 
 
 def run_score(rollouts: str, specs: Sequence[str], *, gold: str = "binary", as_json: bool = False,
-              dedupe: bool = False, extraction: str | None = None, explain_samples: bool = False) -> int:
-    """Score the rollouts file (read as ``rewardlab eval`` reads it, :func:`load_rollouts`) under each reward."""
-    read = load_rollouts(rollouts, dedupe=dedupe)
-    batch = rollouts_to_batch(read.rows)
+              dedupe: bool = False, extraction: str | None = None, explain_samples: bool = False,
+              policy: str | None = None) -> int:
+    """Score the rollouts file (read as ``rewardlab eval`` reads it, :func:`load_rollouts`) under each reward; a
+    reward that reads the policy reads ``policy``'s view of the rollouts (:mod:`rewardlab.policy.load`)."""
+    from rewardlab.policy.load import check_policy_given
+
     rewards = [(text, build_graded(text, extraction)) for text in specs]
     gold_reward = build_graded(gold, extraction)
+    check_policy_given([gold_reward, *(r for _, r in rewards)], policy)
+    read = load_rollouts(rollouts, dedupe=dedupe)
+    batch = rollouts_to_batch(read.rows)
+    if policy:
+        from rewardlab.policy.load import LoadedPolicy
+
+        batch = LoadedPolicy(policy).with_view(batch)
     grader = grader_record(gold_reward)
     try:
         rows = compare_rewards(batch, rewards, gold_reward)

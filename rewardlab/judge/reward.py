@@ -55,13 +55,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from rewardlab.judge.backends import BackendSpec, build_backend
-from rewardlab.judge.backends.base import ChatRequest, Completion, JudgeBackend, JudgeClient, Sampling
+from rewardlab.judge.backends import BackendSpec, field_backend
+from rewardlab.judge.backends.base import ChatRequest, Completion, JudgeClient, Sampling
 from rewardlab.judge.cache import DiskCache, cache_key
 from rewardlab.judge.parsing import normalise_score, parse_score, parse_verdict
 from rewardlab.judge.templates import JudgeTemplate, load_template
 from rewardlab.judge.tournament import Match, Standing, Tally, knockout, round_robin
-from rewardlab.registry import ConfigError
 from rewardlab.rewards.base import Reward, config_field
 from rewardlab.types import RewardResult, RolloutBatch
 
@@ -118,11 +117,7 @@ class JudgeReward(Reward):
     cache_dir: str | None = config_field(None, help="folder caching judge replies on disk (null: no cache)")
 
     def __post_init__(self) -> None:
-        if not isinstance(self.backend, JudgeBackend):
-            try:
-                object.__setattr__(self, "backend", build_backend(self.backend))
-            except ConfigError as exc:
-                raise ConfigError(f"backend: {exc}") from None
+        object.__setattr__(self, "backend", field_backend(self.backend))
         if self.samples < 1:
             raise ValueError(f"samples must be >= 1, got {self.samples}")
         if self.temperature < 0:

@@ -32,11 +32,12 @@ from typing import Literal
 
 from rewardlab.judge.backends.base import Messages
 
-Mode = Literal["pointwise", "pairwise"]
+Mode = Literal["pointwise", "pairwise", "rubric"]
 ROLES = ("system", "user", "assistant")
 COMMON_PLACEHOLDERS = ("problem", "reference", "reference_block")
 REQUIRED_PLACEHOLDERS: Mapping[str, tuple[str, ...]] = {"pointwise": ("response",),
-                                                         "pairwise": ("response_1", "response_2")}
+                                                         "pairwise": ("response_1", "response_2"),
+                                                         "rubric": ("response", "criterion")}
 
 
 def placeholders_of(text: str) -> set[str]:

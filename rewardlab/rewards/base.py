@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rewardlab.configurable import Configurable, config_field  # noqa: F401  (re-exported)
 from rewardlab.rewards.components import log_components
@@ -21,7 +21,13 @@ from rewardlab.types import RewardResult, RolloutBatch
 
 @dataclass(frozen=True)
 class Reward(Configurable, abc.ABC):
-    """Base of every reward. Subclasses set ``type_name`` and implement :meth:`score`."""
+    """Base of every reward. Subclasses set ``type_name`` and implement :meth:`score`.
+
+    A reward that reads the policy (:mod:`rewardlab.rewards.policy`) sets ``needs_policy``; it is then scored
+    only where the batch carries the policy's view (rewardlab's trainer, ``--policy MODEL``).
+    """
+
+    needs_policy: ClassVar[bool] = False
 
     @abc.abstractmethod
     def score(self, batch: RolloutBatch) -> RewardResult:
@@ -29,7 +35,14 @@ class Reward(Configurable, abc.ABC):
 
     def __call__(self, prompts: list[Any], completions: list[Any], **kwargs: Any) -> list[float | None]:
         """TRL's reward-function contract: one float or ``None`` per completion. A composite also logs its
-        components through TRL's ``log_metric`` and ``log_extra`` hooks where TRL passes them."""
+        components through TRL's ``log_metric`` and ``log_extra`` hooks where TRL passes them. A reward that
+        reads the policy refuses this path: a TRL reward function is given text only."""
+        readers = policy_readers(self)
+        if readers:
+            from rewardlab.policy.view import TRAINER_HINT, PolicyRequired
+
+            raise PolicyRequired(f"reward {readers[0]!r} reads the policy (its per-token probabilities), which "
+                                 f"a TRL reward function is not given: {TRAINER_HINT}")
         result = self.score(RolloutBatch.from_trl(prompts, completions, **kwargs))
         components = self.components(result)
         if components:
@@ -49,6 +62,11 @@ class Reward(Configurable, abc.ABC):
         for f in dataclasses.fields(self):
             for child in _children(getattr(self, f.name)):
                 child.close()
+
+
+def policy_readers(reward: Reward) -> list[str]:
+    """Names of the rewards in ``reward`` (itself and every nested one) that read the policy."""
+    return [r.__name__ for r in walk(reward) if r.needs_policy]
 
 
 def walk(reward: Reward) -> list[Reward]:

@@ -21,12 +21,16 @@ and TRL is pinned to a minor version in ``pyproject.toml``:
    logs (``_logs["advantages"]``). If TRL did not score this batch through ``_calculate_rewards``
    (a moved computation), the token does not match and the step raises: a stale batch never trains.
 
+3. ``_generate(prompts)`` runs as TRL's own; the prompt token ids it returns are kept so that a reward that reads
+   the policy gets the trained policy's view of the batch it scores (:mod:`rewardlab.training.policy_view`).
+
 Every logged record is also appended to ``metrics.jsonl`` in the run directory, and a
 :class:`~rewardlab.training.phases.PhaseTimer` callback keeps where a step's time goes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from pathlib import Path
@@ -38,9 +42,10 @@ from trl import GRPOConfig
 from trl import GRPOTrainer as TRLGRPOTrainer
 
 from rewardlab.advantages import AdvantageTransform, build_advantage, compute_advantages
-from rewardlab.rewards.base import Reward
+from rewardlab.rewards.base import Reward, policy_readers
 from rewardlab.rewards.components import component_metrics
 from rewardlab.training.phases import PhaseTimer
+from rewardlab.training.policy_view import training_view
 from rewardlab.training.resolved import check_group_layout
 from rewardlab.training.scoring import OnError, score_safely
 from rewardlab.training.tracking import MetricsWriter, step_metrics
@@ -87,6 +92,8 @@ class GRPOTrainer(TRLGRPOTrainer):
         self._scored: tuple[object, torch.Tensor] | None = None
         self.phases = PhaseTimer()
         self._step_log: dict[str, float] = {}
+        self._reads_policy = bool(policy_readers(reward))
+        self._prompt_ids: list[list[int]] = []
         super().__init__(model=model, reward_funcs=[reward], args=args, **kwargs)
         self.add_callback(self.phases)
         self.metrics_writer = MetricsWriter(metrics_path) if metrics_path and self.accelerator.is_main_process else None
@@ -104,18 +111,30 @@ class GRPOTrainer(TRLGRPOTrainer):
         return self.num_generations if self.model.training else self.num_generations_eval
 
     # 1. Scoring ---------------------------------------------------------------------------------
-    def _rollout_batch(self, inputs: list[dict[str, Any]], prompts: list[Any], completions: list[Any]) -> RolloutBatch:
-        """This process's slice as a batch, through the one adapter from TRL's reward arguments."""
+    def _rollout_batch(self, inputs: list[dict[str, Any]], prompts: list[Any], completions: list[Any],
+                       completion_ids: list[list[int]]) -> RolloutBatch:
+        """This process's slice as a batch, through the one adapter from TRL's reward arguments, with each
+        completion's length in tokens (``completion_tokens``) and, for a reward that reads the policy, its view."""
         offset = self.accelerator.process_index * len(prompts)
         indices = range(offset, offset + len(prompts))
         columns = {key: [x.get(key) for x in inputs] for key in inputs[0] if key not in _TRL_KEYS}
-        return RolloutBatch.from_trl(prompts, completions, **columns, trainer_state=self.state,
-                                     group_id=[i // self._group_size() for i in indices], sample_index=list(indices))
+        columns.setdefault("completion_tokens", [len(ids) for ids in completion_ids])
+        batch = RolloutBatch.from_trl(prompts, completions, **columns, trainer_state=self.state,
+                                      group_id=[i // self._group_size() for i in indices], sample_index=list(indices))
+        if self._reads_policy:
+            batch = dataclasses.replace(batch, policy=training_view(self, self._prompt_ids, completion_ids))
+        return batch
+
+    def _generate(self, prompts: list[Any]) -> tuple[Any, ...]:
+        """TRL's generation; the prompts' token ids are kept for the policy view of the batch being scored."""
+        output = super()._generate(prompts)
+        self._prompt_ids = [list(ids) for ids in output[0]]
+        return output
 
     def _calculate_rewards(self, inputs: list[dict[str, Any]], prompts: list[Any], completions: list[Any],
                            completion_ids_list: list[list[int]]) -> torch.Tensor:
         mode = "train" if self.model.training else "eval"
-        batch = self._rollout_batch(inputs, prompts, completions)
+        batch = self._rollout_batch(inputs, prompts, completions, completion_ids_list)
         with self.phases.span("scoring"):
             scored = score_safely(self.reward, batch, self.on_reward_error)
         with self.phases.span("tracking"):

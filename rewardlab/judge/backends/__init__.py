@@ -23,7 +23,7 @@ from rewardlab.judge.backends.base import (
 from rewardlab.judge.backends.echo import EchoBackend, EchoClient, echo_reply
 from rewardlab.judge.backends.hf_local import TransformersBackend, TransformersClient
 from rewardlab.judge.backends.openai_compat import OpenAIBackend, OpenAIClient, parse_chat_completion
-from rewardlab.registry import Registry
+from rewardlab.registry import ConfigError, Registry
 
 BUILTIN_BACKENDS: tuple[type[JudgeBackend], ...] = (OpenAIBackend, TransformersBackend, EchoBackend)
 
@@ -45,8 +45,18 @@ def build_backend(spec: BackendSpec) -> JudgeBackend:
     return backend_registry().build(spec)
 
 
+def field_backend(spec: BackendSpec) -> JudgeBackend:
+    """:func:`build_backend` for a reward's ``backend`` field: a ConfigError names the field."""
+    if isinstance(spec, JudgeBackend):
+        return spec
+    try:
+        return build_backend(spec)
+    except ConfigError as exc:
+        raise ConfigError(f"backend: {exc}") from None
+
+
 __all__ = [
     "BUILTIN_BACKENDS", "BackendSpec", "ChatRequest", "Completion", "EchoBackend", "EchoClient", "JudgeBackend",
     "JudgeClient", "JudgeError", "Messages", "OpenAIBackend", "OpenAIClient", "Sampling", "TransformersBackend",
-    "TransformersClient", "backend_registry", "build_backend", "echo_reply", "parse_chat_completion",
+    "TransformersClient", "backend_registry", "build_backend", "echo_reply", "field_backend", "parse_chat_completion",
 ]
