@@ -36,11 +36,15 @@ from rewardlab.bench.runner import quiet_libraries, run_grid
 PHASES = ("generation", "scoring", "tracking", "update")
 
 
-def timing(wall: float, cells: int, args: argparse.Namespace) -> dict:
-    """What a timed run records: its wall time and the conditions it ran under."""
+def timing(wall: float, cells: int, args: argparse.Namespace, load_at_start: float) -> dict:
+    """What a timed run records: its wall time and the conditions it ran under, the machine's load included
+    (the 1-minute load average, as ``uptime`` prints it, at the start and at the end: other jobs' share)."""
+    omp = os.environ.get("OMP_NUM_THREADS")
     return {"wall_seconds": round(wall, 1), "cells": cells, "jobs": args.jobs, "cpus": os.cpu_count(),
             "organisms": organisms_source(args),
-            "command": " ".join(["python benchmarks/bench_grid.py", *([args.config] if args.config else []),
+            "load_average": {"start": round(load_at_start, 2), "end": round(os.getloadavg()[0], 2)},
+            "command": " ".join([*([f"OMP_NUM_THREADS={omp}"] if omp is not None else []),
+                                 "python benchmarks/bench_grid.py", *([args.config] if args.config else []),
                                  f"--jobs {args.jobs}", *(["--fresh-cache"] if args.fresh_cache else []),
                                  *(["--pretrain"] if args.pretrain else [])])}
 
@@ -69,15 +73,17 @@ def main() -> None:
         config = replace(load_bench_config(args.config), out_dir=str(root / "out"),
                          **({"pretrain": "always"} if args.pretrain else {}))
         cache = root / "cache" if args.fresh_cache else None
+        load_at_start = os.getloadavg()[0]
         started = time.perf_counter()
         rows = run_grid(config, cache, progress=lambda message: print(f"{time.perf_counter() - started:6.0f} s  "
                                                                       f"{message}", flush=True), jobs=args.jobs)
         wall = time.perf_counter() - started
         if args.out:  # beside results.jsonl, where `scripts/results_tables.py --import GRID OUT/out` finds it
-            (root / "out" / "timing.json").write_text(json.dumps(timing(wall, len(rows), args)) + "\n")
+            (root / "out" / "timing.json").write_text(json.dumps(timing(wall, len(rows), args, load_at_start)) + "\n")
     serial = sum(row["seconds"] for row in rows)
     print(f"\n{len(rows)} cells, {args.jobs} job(s), organisms {organisms_source(args)}")
-    print(f"grid wall time        {wall:8.0f} s ({wall / 60:.1f} min), {wall / len(rows):.0f} s per cell")
+    print(f"grid wall time        {wall:8.0f} s ({wall / 60:.1f} min), {wall / len(rows):.0f} s per cell, "
+          f"load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     if args.fresh_cache:  # pretraining runs outside the cells, so their summed time is no serial baseline
         print(f"cells' summed time    {serial:8.0f} s (pretraining not included; run without --fresh-cache "
               "for the workers' speed-up)")
