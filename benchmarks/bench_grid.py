@@ -32,6 +32,7 @@ from pathlib import Path
 
 from rewardlab.bench.config import load_bench_config
 from rewardlab.bench.runner import quiet_libraries, run_grid
+from rewardlab.cli.bench import write_machine_record
 
 PHASES = ("generation", "scoring", "tracking", "update")
 
@@ -62,7 +63,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--fresh-cache", action="store_true", help="an empty organism cache")
     parser.add_argument("--pretrain", action="store_true", help="pretrain every organism here, shipped or not")
-    parser.add_argument("--out", help="a new folder to keep the run in (OUT/out: its results.jsonl and timing.json; "
+    parser.add_argument("--out", help="a new folder to keep the run in (OUT/out: its results.jsonl, timing.json and "
+                        "machine.json; "
                         "with --fresh-cache, the organisms under OUT/cache) instead of a temporary one")
     args = parser.parse_args()
     quiet_libraries()
@@ -80,6 +82,7 @@ def main() -> None:
         wall = time.perf_counter() - started
         if args.out:  # beside results.jsonl, where `scripts/results_tables.py --import GRID OUT/out` finds it
             (root / "out" / "timing.json").write_text(json.dumps(timing(wall, len(rows), args, load_at_start)) + "\n")
+            write_machine_record(root / "out" / "machine.json", jobs=args.jobs)  # as `rewardlab bench` does
     serial = sum(row["seconds"] for row in rows)
     print(f"\n{len(rows)} cells, {args.jobs} job(s), organisms {organisms_source(args)}")
     print(f"grid wall time        {wall:8.0f} s ({wall / 60:.1f} min), {wall / len(rows):.0f} s per cell, "

@@ -4,11 +4,12 @@
     python scripts/reproducibility.py                                       # regenerate docs/results.md's blocks
     python scripts/reproducibility.py --check                               # exit 1 naming a block that differs
 
-RUN_DIR is OUT/out of ``benchmarks/bench_grid.py --out OUT``: its results.jsonl, machine.json (the bench's
-record of the machine, ``OMP_NUM_THREADS`` included) and timing.json (``--jobs``). ``--import`` copies the
-grid's rows (every cell, in the grid's order) to docs/results/reproducibility/GRID/LABEL.jsonl and the
-setting they ran under to LABEL.source.json. The documented rows are docs/results/GRID.jsonl, kept by
-``scripts/results_tables.py --import``.
+RUN_DIR is OUT/out of ``benchmarks/bench_grid.py --out OUT``: its results.jsonl, timing.json (``--jobs``, and
+``OMP_NUM_THREADS`` in its command) and machine.json (the machine, ``OMP_NUM_THREADS`` included). ``--import``
+copies the grid's rows (every cell, in the grid's order) to docs/results/reproducibility/GRID/LABEL.jsonl and
+the setting they ran under to LABEL.source.json: as those files record it, or as ``--setting`` states it for a
+folder that does not record it (``setting_given`` then says so). The documented rows are
+docs/results/GRID.jsonl, kept by ``scripts/results_tables.py --import``.
 
 A generated block of docs/results.md lies between two markers::
 
@@ -60,16 +61,21 @@ def figures(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def setting(run_dir: Path) -> str:
-    """The setting a run folder ran under, as its machine.json and timing.json record it."""
-    machine, timing = (json.loads((run_dir / name).read_text()) for name in ("machine.json", "timing.json"))
+    """The setting a run folder ran under: from its machine.json (``OMP_NUM_THREADS``, ``--jobs``, the CPU) where
+    it has one, else its timing.json's command (which names ``OMP_NUM_THREADS`` where it was set)."""
+    timing = json.loads((run_dir / "timing.json").read_text())
+    if not (run_dir / "machine.json").is_file():
+        return f"`{timing['command']}`"
+    machine = json.loads((run_dir / "machine.json").read_text())
     omp = machine.get("omp_num_threads")
     return (f"`OMP_NUM_THREADS={omp}`" if omp is not None else "`OMP_NUM_THREADS` unset") + (
         f", `--jobs {timing['jobs']}`, {machine.get('cpu_count')} CPUs ({machine.get('cpu')})")
 
 
-def import_run(grid: str, label: str, run_dir: Path, root: Path) -> str:
-    """Keep the grid's rows of ``run_dir`` as run ``label``; returns what was written."""
-    missing = [name for name in ("results.jsonl", "machine.json", "timing.json") if not (run_dir / name).is_file()]
+def import_run(grid: str, label: str, run_dir: Path, root: Path, given: str | None = None) -> str:
+    """Keep the grid's rows of ``run_dir`` as run ``label``, under the setting ``given`` (else the one its files
+    record: :func:`setting`); returns what was written."""
+    missing = [name for name in ("results.jsonl", "timing.json") if not (run_dir / name).is_file()]
     if missing:
         raise SystemExit(f"{run_dir} lacks {', '.join(missing)}; RUN_DIR is OUT/out of "
                          "`benchmarks/bench_grid.py --out OUT`")
@@ -84,8 +90,9 @@ def import_run(grid: str, label: str, run_dir: Path, root: Path) -> str:
     folder = root / RUNS / grid
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{label}.jsonl").write_text("".join(json.dumps(found[cell]) + "\n" for cell in ids))
-    machine, timing = (json.loads((run_dir / name).read_text()) for name in ("machine.json", "timing.json"))
-    source = {"label": label, "setting": setting(run_dir), "machine": machine, "timing": timing}
+    machine = json.loads((run_dir / "machine.json").read_text()) if (run_dir / "machine.json").is_file() else None
+    source = {"label": label, "setting": given or setting(run_dir), "setting_given": given is not None,
+              "machine": machine, "timing": json.loads((run_dir / "timing.json").read_text())}
     (folder / f"{label}.source.json").write_text(json.dumps(source, indent=2) + "\n")
     return f"{len(ids)} cells of grid {grid!r} → {(RUNS / grid / label).as_posix()}.jsonl ({source['setting']})"
 
@@ -189,11 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import", dest="import_run", nargs=3, metavar=("GRID", "LABEL", "RUN_DIR"),
                         help="keep the grid's rows of RUN_DIR (OUT/out of benchmarks/bench_grid.py --out OUT) "
                              "as run LABEL")
+    parser.add_argument("--setting", help="with --import: the setting the run ran under, where its folder does not "
+                                           "record it (a run made before bench_grid.py wrote machine.json)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this script's)")
     args = parser.parse_args(argv)
     if args.import_run:
         grid, label, run_dir = args.import_run
-        print(import_run(grid, label, Path(run_dir), args.root))
+        print(import_run(grid, label, Path(run_dir), args.root, args.setting))
         return 0
     text = (args.root / DOCS).read_text()
     new, changed = regenerate(text, args.root)

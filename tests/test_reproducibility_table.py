@@ -96,13 +96,28 @@ def test_a_hand_edit_of_the_generated_block_fails_the_check(tmp_path: Path) -> N
     assert reproducibility.main(["--root", str(root), "--check"]) == 1
 
 
-def test_a_run_that_lacks_a_cell_or_its_machine_record_is_refused(tmp_path: Path) -> None:
+def test_a_run_that_lacks_a_cell_or_its_timing_record_is_refused(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     partial = _run(tmp_path / "partial", _rows()[:2], "1", 2)
     with pytest.raises(SystemExit, match="lacks 2 of the 4 cells"):
         reproducibility.main(["--root", str(root), "--import", "tiny", "partial", str(partial)])
     bare = _run(tmp_path / "bare", _rows(), "1", 2)
-    (bare / "machine.json").unlink()
-    with pytest.raises(SystemExit, match=r"lacks machine.json.*bench_grid\.py --out"):
+    (bare / "timing.json").unlink()
+    with pytest.raises(SystemExit, match=r"lacks timing.json.*bench_grid\.py --out"):
         reproducibility.main(["--root", str(root), "--import", "tiny", "bare", str(bare)])
     assert not (root / "docs" / "results" / "reproducibility").exists()
+
+
+def test_a_run_without_a_machine_record_takes_its_setting_from_its_command_or_as_given(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    run = _run(tmp_path / "run", _rows(), "2", 1)
+    (run / "machine.json").unlink()
+    (run / "timing.json").write_text(json.dumps({"jobs": 1, "command": "OMP_NUM_THREADS=2 python bench_grid.py"}))
+    reproducibility.main(["--root", str(root), "--import", "tiny", "named", str(run)])
+    reproducibility.main(["--root", str(root), "--import", "tiny", "told", str(run), "--setting", "told here"])
+    reproducibility.main(["--root", str(root)])
+    text = (root / "docs" / "results.md").read_text()
+    assert "| named | `OMP_NUM_THREADS=2 python bench_grid.py` | 12/12 | none |" in text
+    assert "| told | told here | 12/12 | none |" in text
+    told = json.loads((root / "docs" / "results" / "reproducibility" / "tiny" / "told.source.json").read_text())
+    assert told["setting_given"] is True and told["machine"] is None
