@@ -17,7 +17,8 @@ A generated block of docs/results.md lies between two markers::
     (the tables)
     <!-- /reproducibility -->
 
-The first table gives, per kept run, its setting, how many of its figures (every value of a row but the
+The first table gives, per kept run, its setting, how many of the grid's cells it ran (all, unless imported
+with ``--partial``), how many of their figures (every value of a row but the
 cell's labels and its timings, :data:`results_tables.TIMING_FIELDS`) are bit-identical to the documented
 rows' (compared as JSON, so 0.1 and 0.1000000001 differ) and the largest difference. Where some differ, a
 second table gives, per figure, the cells where it differs and its spread (largest minus smallest value
@@ -72,10 +73,13 @@ def setting(run_dir: Path) -> str:
         f", `--jobs {timing['jobs']}`, {machine.get('cpu_count')} CPUs ({machine.get('cpu')})")
 
 
-def import_run(grid: str, label: str, run_dir: Path, root: Path, given: str | None = None) -> str:
+def import_run(grid: str, label: str, run_dir: Path, root: Path, given: str | None = None,
+               partial: bool = False) -> str:
     """Keep the grid's rows of ``run_dir`` as run ``label``, under the setting ``given`` (else the one its files
-    record: :func:`setting`); returns what was written."""
-    missing = [name for name in ("results.jsonl", "timing.json") if not (run_dir / name).is_file()]
+    record: :func:`setting`); ``partial`` accepts a run not yet finished (its timing.json is written at its end);
+    returns what was written."""
+    needed = ("results.jsonl",) if partial else ("results.jsonl", "timing.json")
+    missing = [name for name in needed if not (run_dir / name).is_file()]
     if missing:
         raise SystemExit(f"{run_dir} lacks {', '.join(missing)}; RUN_DIR is OUT/out of "
                          "`benchmarks/bench_grid.py --out OUT`")
@@ -84,17 +88,22 @@ def import_run(grid: str, label: str, run_dir: Path, root: Path, given: str | No
     ids, command = grid_cells(grid, root)
     found = {row["id"]: row for row in read_rows(run_dir / "results.jsonl")}
     absent = [cell for cell in ids if cell not in found]
-    if absent:
+    if absent and not partial:
         raise SystemExit(f"{run_dir / 'results.jsonl'} lacks {len(absent)} of the {len(ids)} cells of grid {grid!r} "
-                         f"(first: {absent[0]}); finish it (`{command}` resumes)")
+                         f"(first: {absent[0]}); finish it (`{command}` resumes) or pass --partial")
+    recorded = [name for name in ("timing.json", "machine.json") if (run_dir / name).is_file()]
+    if given is None and not recorded:
+        raise SystemExit(f"{run_dir} records no setting (no timing.json or machine.json); state it with --setting")
     folder = root / RUNS / grid
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{label}.jsonl").write_text("".join(json.dumps(found[cell]) + "\n" for cell in ids))
-    machine = json.loads((run_dir / "machine.json").read_text()) if (run_dir / "machine.json").is_file() else None
+    (folder / f"{label}.jsonl").write_text("".join(json.dumps(found[cell]) + "\n" for cell in ids if cell in found))
+    machine, timing = (json.loads((run_dir / name).read_text()) if name in recorded else None
+                       for name in ("machine.json", "timing.json"))
     source = {"label": label, "setting": given or setting(run_dir), "setting_given": given is not None,
-              "machine": machine, "timing": json.loads((run_dir / "timing.json").read_text())}
+              "machine": machine, "timing": timing}
     (folder / f"{label}.source.json").write_text(json.dumps(source, indent=2) + "\n")
-    return f"{len(ids)} cells of grid {grid!r} → {(RUNS / grid / label).as_posix()}.jsonl ({source['setting']})"
+    return (f"{len(ids) - len(absent)} of the {len(ids)} cells of grid {grid!r} → "
+            f"{(RUNS / grid / label).as_posix()}.jsonl ({source['setting']})")
 
 
 def kept_runs(grid: str, root: Path) -> list[Run]:
@@ -121,11 +130,12 @@ def _cell(row: dict[str, Any]) -> str:
 
 
 def run_line(documented: list[dict[str, Any]], run: Run) -> str:
-    """One row of the first table: the run against the documented rows."""
+    """One row of the first table: the run against the documented rows, cell by cell where it has the cell."""
     compared = identical = 0
     largest: tuple[float, str] = (0.0, "")
-    for row in documented:
-        other = figures(run.rows[row["id"]]) if row["id"] in run.rows else {}
+    present = [row for row in documented if row["id"] in run.rows]
+    for row in present:
+        other = figures(run.rows[row["id"]])
         for key, value in figures(row).items():
             compared += 1
             if _same(value, other.get(key)):
@@ -136,7 +146,7 @@ def run_line(documented: list[dict[str, Any]], run: Run) -> str:
             if gap >= largest[0]:
                 largest = (gap, f"`{key}`, {_cell(row)}")
     worst = "none" if identical == compared else f"{largest[0]:.4f} ({largest[1]})"
-    return f"| {run.label} | {run.setting} | {identical}/{compared} | {worst} |"
+    return f"| {run.label} | {run.setting} | {len(present)}/{len(documented)} | {identical}/{compared} | {worst} |"
 
 
 def spread_lines(documented: list[dict[str, Any]], runs: list[Run]) -> list[str]:
@@ -145,7 +155,7 @@ def spread_lines(documented: list[dict[str, Any]], runs: list[Run]) -> list[str]
     for key in figures(documented[0]) if documented else {}:
         cells, spread = [], 0.0
         for row in documented:
-            values = [row.get(key), *(run.rows.get(row["id"], {}).get(key) for run in runs)]
+            values = [row.get(key), *(run.rows[row["id"]].get(key) for run in runs if row["id"] in run.rows)]
             if all(_same(values[0], value) for value in values):
                 continue
             cells.append(_cell(row))
@@ -167,8 +177,8 @@ def render(grid: str, root: Path) -> str:
         raise SystemExit(f"no run of grid {grid!r} is kept under {RUNS / grid}; add one with "
                          f"`python scripts/reproducibility.py --import {grid} LABEL RUN_DIR`")
     source = json.loads((root / DATA / f"{grid}.source.json").read_text())
-    lines = ["| run | setting | figures bit-identical to the documented rows | largest difference |",
-             "|---|---|---|---|", *(run_line(documented, run) for run in runs)]
+    lines = ["| run | setting | cells run | figures bit-identical to the documented rows' | largest difference |",
+             "|---|---|---|---|---|", *(run_line(documented, run) for run in runs)]
     spreads = spread_lines(documented, runs)
     if spreads:
         lines += ["", "| figure | cells where it differs | spread over the runs |", "|---|---|---|", *spreads]
@@ -198,11 +208,13 @@ def main(argv: list[str] | None = None) -> int:
                              "as run LABEL")
     parser.add_argument("--setting", help="with --import: the setting the run ran under, where its folder does not "
                                            "record it (a run made before bench_grid.py wrote machine.json)")
+    parser.add_argument("--partial", action="store_true", help="with --import: accept a run not yet finished (the "
+                                                                "table then says how many cells it compares)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this script's)")
     args = parser.parse_args(argv)
     if args.import_run:
         grid, label, run_dir = args.import_run
-        print(import_run(grid, label, Path(run_dir), args.root, args.setting))
+        print(import_run(grid, label, Path(run_dir), args.root, args.setting, args.partial))
         return 0
     text = (args.root / DOCS).read_text()
     new, changed = regenerate(text, args.root)

@@ -76,9 +76,9 @@ def test_a_run_with_other_timings_is_bit_identical_and_a_moved_figure_is_named_w
     assert reproducibility.main(["--root", str(root)]) == 0
     text = (root / "docs" / "results.md").read_text()
     cell = f"{moved[1]['organism']} {moved[1]['reward']}"
-    assert "| same | `OMP_NUM_THREADS=1`, `--jobs 2`, 2 CPUs (Some CPU) | 12/12 | none |" in text
-    assert (f"| moved | `OMP_NUM_THREADS` unset, `--jobs 1`, 2 CPUs (Some CPU) | 11/12 | 0.0125 (`accuracy_after`, "
-            f"{cell}) |") in text
+    assert "| same | `OMP_NUM_THREADS=1`, `--jobs 2`, 2 CPUs (Some CPU) | 4/4 | 12/12 | none |" in text
+    assert (f"| moved | `OMP_NUM_THREADS` unset, `--jobs 1`, 2 CPUs (Some CPU) | 4/4 | 11/12 | 0.0125 "
+            f"(`accuracy_after`, {cell}) |") in text
     assert f"| `accuracy_after` | {cell} | 0.0125 |" in text
     assert "`trace_after`" not in text  # NaN in every run: the same figure
     assert "typed by hand" not in text and "Prose stays." in text
@@ -92,14 +92,14 @@ def test_a_hand_edit_of_the_generated_block_fails_the_check(tmp_path: Path) -> N
     assert reproducibility.main(["--root", str(root), "--check"]) == 1  # the hand-typed block
     reproducibility.main(["--root", str(root)])
     docs = root / "docs" / "results.md"
-    docs.write_text(docs.read_text().replace("| 12/12 | none |", "| 12/12 | 0.0 |"))
+    docs.write_text(docs.read_text().replace("| 4/4 | 12/12 | none |", "| 4/4 | 12/12 | 0.0 |"))
     assert reproducibility.main(["--root", str(root), "--check"]) == 1
 
 
 def test_a_run_that_lacks_a_cell_or_its_timing_record_is_refused(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     partial = _run(tmp_path / "partial", _rows()[:2], "1", 2)
-    with pytest.raises(SystemExit, match="lacks 2 of the 4 cells"):
+    with pytest.raises(SystemExit, match=r"lacks 2 of the 4 cells.*or pass --partial"):
         reproducibility.main(["--root", str(root), "--import", "tiny", "partial", str(partial)])
     bare = _run(tmp_path / "bare", _rows(), "1", 2)
     (bare / "timing.json").unlink()
@@ -117,7 +117,25 @@ def test_a_run_without_a_machine_record_takes_its_setting_from_its_command_or_as
     reproducibility.main(["--root", str(root), "--import", "tiny", "told", str(run), "--setting", "told here"])
     reproducibility.main(["--root", str(root)])
     text = (root / "docs" / "results.md").read_text()
-    assert "| named | `OMP_NUM_THREADS=2 python bench_grid.py` | 12/12 | none |" in text
-    assert "| told | told here | 12/12 | none |" in text
+    assert "| named | `OMP_NUM_THREADS=2 python bench_grid.py` | 4/4 | 12/12 | none |" in text
+    assert "| told | told here | 4/4 | 12/12 | none |" in text
     told = json.loads((root / "docs" / "results" / "reproducibility" / "tiny" / "told.source.json").read_text())
     assert told["setting_given"] is True and told["machine"] is None
+
+
+def test_an_unfinished_run_is_compared_on_the_cells_it_ran_and_the_table_says_how_many(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    rows = _rows()[:3]
+    rows[2]["accuracy_before"] = 0.75
+    run = _run(tmp_path / "run", rows, "2", 1)
+    (run / "timing.json").unlink()  # written when a run ends
+    (run / "machine.json").unlink()
+    with pytest.raises(SystemExit, match=r"records no setting.*--setting"):
+        reproducibility.main(["--root", str(root), "--import", "tiny", "half", str(run), "--partial"])
+    reproducibility.main(["--root", str(root), "--import", "tiny", "half", str(run), "--partial",
+                          "--setting", "`--jobs 1`"])
+    reproducibility.main(["--root", str(root)])
+    text = (root / "docs" / "results.md").read_text()
+    cell = f"{rows[2]['organism']} {rows[2]['reward']}"
+    assert f"| half | `--jobs 1` | 3/4 | 8/9 | 0.2500 (`accuracy_before`, {cell}) |" in text
+    assert f"| `accuracy_before` | {cell} | 0.2500 |" in text
