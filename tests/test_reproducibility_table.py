@@ -139,3 +139,7 @@ def test_an_unfinished_run_is_compared_on_the_cells_it_ran_and_the_table_says_ho
     cell = f"{rows[2]['organism']} {rows[2]['reward']}"
     assert f"| half | `--jobs 1` | 3/4 | 8/9 | 0.2500 (`accuracy_before`, {cell}) |" in text
     assert f"| `accuracy_before` | {cell} | 0.2500 |" in text
+
+
+def test_the_reproducibility_tables_in_docs_results_md_are_generated_from_the_kept_runs() -> None:
+    assert reproducibility.main(["--root", str(REPO), "--check"]) == 0
