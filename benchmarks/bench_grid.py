@@ -32,15 +32,20 @@ from pathlib import Path
 
 from rewardlab.bench.config import load_bench_config
 from rewardlab.bench.runner import quiet_libraries, run_grid
+from rewardlab.cli.bench import write_machine_record
 
 PHASES = ("generation", "scoring", "tracking", "update")
 
 
-def timing(wall: float, cells: int, args: argparse.Namespace) -> dict:
-    """What a timed run records: its wall time and the conditions it ran under."""
+def timing(wall: float, cells: int, args: argparse.Namespace, load_at_start: float) -> dict:
+    """What a timed run records: its wall time and the conditions it ran under, the machine's load included
+    (the 1-minute load average, as ``uptime`` prints it, at the start and at the end: other jobs' share)."""
+    omp = os.environ.get("OMP_NUM_THREADS")
     return {"wall_seconds": round(wall, 1), "cells": cells, "jobs": args.jobs, "cpus": os.cpu_count(),
             "organisms": organisms_source(args),
-            "command": " ".join(["python benchmarks/bench_grid.py", *([args.config] if args.config else []),
+            "load_average": {"start": round(load_at_start, 2), "end": round(os.getloadavg()[0], 2)},
+            "command": " ".join([*([f"OMP_NUM_THREADS={omp}"] if omp is not None else []),
+                                 "python benchmarks/bench_grid.py", *([args.config] if args.config else []),
                                  f"--jobs {args.jobs}", *(["--fresh-cache"] if args.fresh_cache else []),
                                  *(["--pretrain"] if args.pretrain else [])])}
 
@@ -58,7 +63,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--fresh-cache", action="store_true", help="an empty organism cache")
     parser.add_argument("--pretrain", action="store_true", help="pretrain every organism here, shipped or not")
-    parser.add_argument("--out", help="a new folder to keep the run in (OUT/out: its results.jsonl and timing.json; "
+    parser.add_argument("--out", help="a new folder to keep the run in (OUT/out: its results.jsonl, timing.json and "
+                        "machine.json; "
                         "with --fresh-cache, the organisms under OUT/cache) instead of a temporary one")
     args = parser.parse_args()
     quiet_libraries()
@@ -69,15 +75,18 @@ def main() -> None:
         config = replace(load_bench_config(args.config), out_dir=str(root / "out"),
                          **({"pretrain": "always"} if args.pretrain else {}))
         cache = root / "cache" if args.fresh_cache else None
+        load_at_start = os.getloadavg()[0]
         started = time.perf_counter()
         rows = run_grid(config, cache, progress=lambda message: print(f"{time.perf_counter() - started:6.0f} s  "
                                                                       f"{message}", flush=True), jobs=args.jobs)
         wall = time.perf_counter() - started
         if args.out:  # beside results.jsonl, where `scripts/results_tables.py --import GRID OUT/out` finds it
-            (root / "out" / "timing.json").write_text(json.dumps(timing(wall, len(rows), args)) + "\n")
+            (root / "out" / "timing.json").write_text(json.dumps(timing(wall, len(rows), args, load_at_start)) + "\n")
+            write_machine_record(root / "out" / "machine.json", jobs=args.jobs)  # as `rewardlab bench` does
     serial = sum(row["seconds"] for row in rows)
     print(f"\n{len(rows)} cells, {args.jobs} job(s), organisms {organisms_source(args)}")
-    print(f"grid wall time        {wall:8.0f} s ({wall / 60:.1f} min), {wall / len(rows):.0f} s per cell")
+    print(f"grid wall time        {wall:8.0f} s ({wall / 60:.1f} min), {wall / len(rows):.0f} s per cell, "
+          f"load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     if args.fresh_cache:  # pretraining runs outside the cells, so their summed time is no serial baseline
         print(f"cells' summed time    {serial:8.0f} s (pretraining not included; run without --fresh-cache "
               "for the workers' speed-up)")

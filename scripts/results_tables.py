@@ -36,7 +36,8 @@ table's closing line then gives that wall time. Then run the script without argu
 ``--add-timing GRID RUN_DIR`` adds the wall time of another timed run of the same grid (RUN_DIR = OUT/out of
 ``benchmarks/bench_grid.py --out OUT``) to GRID.source.json, after checking that every figure of its rows
 equals the kept rows' (all but the timing fields :data:`TIMING_FIELDS`); the closing line then gives every
-timed run's wall time, so the spread of a timing between runs is shown, not typed.
+timed run's wall time (with its command where it differs from the first's, e.g. another ``OMP_NUM_THREADS``),
+so the spread of a timing between runs is shown, not typed.
 """
 
 from __future__ import annotations
@@ -147,13 +148,20 @@ def _timed(source: dict[str, Any]) -> str:
     timing = source.get("timing")
     if not timing:
         return ""
-    text = (f" Wall time {_minutes(timing['wall_seconds'])} for {timing['cells']} cells, organisms "
+    text = (f" Wall time {_minutes(timing['wall_seconds'])}{_load(timing)} for {timing['cells']} cells, organisms "
             f"{timing['organisms']}, {timing['jobs']} workers on {timing['cpus']} CPUs (`{timing['command']}`).")
     more = source.get("more_timings", [])
     if more:
-        times = ", ".join(_minutes(t["wall_seconds"]) for t in more)
-        text += f" Rerun the same way with the same figures: {times}."
+        times = ", ".join(_minutes(t["wall_seconds"]) + _load(t) + (f" (`{t['command']}`)" if t["command"] !=
+                                                                    timing["command"] else "") for t in more)
+        text += f" Rerun with the same figures: {times}."
     return text
+
+
+def _load(timing: dict[str, Any]) -> str:
+    """The machine's load during a timed run, where its timing record gives it (else nothing)."""
+    load = timing.get("load_average")
+    return f" (load average {load['start']:.2f} at the start, {load['end']:.2f} at the end)" if load else ""
 
 
 def _minutes(seconds: float) -> str:

@@ -199,7 +199,15 @@ def test_a_rerun_with_the_same_figures_adds_its_wall_time_and_one_with_other_fig
     assert results_tables.main(["--root", str(tmp_path)]) == 0
     text = (tmp_path / "docs" / "results.md").read_text()
     assert "Wall time 13 min 43 s for 2 cells" in text
-    assert "Rerun the same way with the same figures: 15 min 02 s." in text
+    assert "Rerun with the same figures: 15 min 02 s." in text
+    loaded = {**json.loads((slower / "timing.json").read_text()), "wall_seconds": 400.0,
+              "load_average": {"start": 3.5, "end": 7.25},
+              "command": "OMP_NUM_THREADS=1 python benchmarks/bench_grid.py"}
+    (slower / "timing.json").write_text(json.dumps(loaded))
+    assert results_tables.main(["--root", str(tmp_path), "--add-timing", "tiny", str(slower)]) == 0
+    assert results_tables.main(["--root", str(tmp_path)]) == 0
+    assert ("Rerun with the same figures: 15 min 02 s, 6 min 40 s (load average 3.50 at the start, 7.25 at the end) "
+            "(`OMP_NUM_THREADS=1 python benchmarks/bench_grid.py`).") in (tmp_path / "docs" / "results.md").read_text()
 
 
 def test_import_refuses_an_unfinished_grid_unless_told_partial(tmp_path: Path) -> None:
