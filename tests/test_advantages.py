@@ -41,6 +41,7 @@ EXAMPLES: dict[str, object] = {
     "nsr": "nsr",
     "psr": "psr",
     "w_reinforce": {"type": "w_reinforce", "positive": 0.05},
+    "pass_at_k": {"type": "pass_at_k", "k": 2},
     "clip": {"type": "clip", "low": -0.5, "high": 0.75},
     "scale": {"type": "scale", "factor": -3},
     "chain": {"type": "chain", "transforms": [
@@ -312,7 +313,7 @@ def test_chain_builds_from_names_and_mappings() -> None:
 
 def test_unknown_transform_name_suggests_and_lists_choices() -> None:
     with pytest.raises(ConfigError, match=r"unknown advantage transform 'nrs'; did you mean 'nsr'\? "
-                                          r"available: batch_scale, chain, clip, dr_grpo, group_norm, nsr, psr"):
+                                          r"available: batch_scale, chain, clip, dr_grpo, group_norm, nsr, pass_at_k, psr"):
         build_advantage("nrs")
     with pytest.raises(ConfigError, match=r"unknown advantage transform 'group_nrom'; did you mean 'group_norm'"):
         build_advantage({"type": "chain", "transforms": ["group_nrom"]})
