@@ -313,7 +313,8 @@ def test_chain_builds_from_names_and_mappings() -> None:
 
 def test_unknown_transform_name_suggests_and_lists_choices() -> None:
     with pytest.raises(ConfigError, match=r"unknown advantage transform 'nrs'; did you mean 'nsr'\? "
-                                          r"available: batch_scale, chain, clip, dr_grpo, group_norm, nsr, pass_at_k, psr"):
+                                          r"available: batch_scale, chain, clip, dr_grpo, group_norm, nsr, "
+                                          r"pass_at_k, psr"):
         build_advantage("nrs")
     with pytest.raises(ConfigError, match=r"unknown advantage transform 'group_nrom'; did you mean 'group_norm'"):
         build_advantage({"type": "chain", "transforms": ["group_nrom"]})

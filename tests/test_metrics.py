@@ -335,3 +335,13 @@ def test_pass_all_k_by_hand() -> None:
     assert pass_all_k(4, 1, 2) == 0.0 and pass_all_k(4, 4, 4) == 1.0
     with pytest.raises(ValueError, match="pass\\^k needs 1 <= k <= n"):
         pass_all_k(3, 1, 4)
+
+
+def test_mean_of_stated_confidences_is_summed_in_order_as_the_kept_bench_rows_were() -> None:
+    # numpy's pairwise sum rounds these 16 confidences differently in the last bit; the bench rows under
+    # docs/results were computed by summing in order, and a rerun must reproduce them bit for bit.
+    from rewardlab.metrics.accuracy import mean_available
+
+    stated = [0.6, 0.6, 0.6, 0.8, 0.7, 0.8, 0.8, 1.0, 0.7, 1.0, 0.6, 1.0, 0.7, 0.9, 0.9, 1.0]
+    assert float(np.mean(stated)) != sum(stated) / len(stated)
+    assert mean_available([*stated, None, float("nan")]) == sum(stated) / len(stated)
