@@ -116,6 +116,15 @@ def test_a_grid_whose_cells_would_split_groups_fails_at_load() -> None:
         load_bench_config({**ONE_CELL, "train": {**ONE_CELL["train"], "clipping": {"enabled": False}}})
 
 
+def test_a_grid_whose_pass_at_k_would_see_no_group_larger_than_k_fails_at_load() -> None:
+    grid = {**_with_trl(per_device_train_batch_size=4, steps_per_generation=1, num_generations=4),
+            "advantages": ["group_norm", "pass_at_k"]}  # pass_at_k's k is 4; the second advantage is checked too
+    with pytest.raises(ConfigError, match=r"k = 4 needs groups larger than k, but num_generations is 4.*Write k: 3"):
+        load_bench_config(grid)
+    assert load_bench_config(_with_trl(per_device_train_batch_size=8, steps_per_generation=1, num_generations=8)
+                             | {"advantages": ["group_norm", "pass_at_k"]})
+
+
 def test_an_organism_variant_changes_a_built_in_one_and_gets_its_own_cache_key() -> None:
     grid = {**ONE_CELL, "organisms": ["qwen_certain"],
             "organism_variants": [{"name": "qwen_certain", "like": "qwen_math_like", "changes": {"trace_share": 0.9}}]}

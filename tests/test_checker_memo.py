@@ -42,9 +42,15 @@ def test_remembered_rounding_gives_what_sympy_gives_for_every_number_and_digits(
 def _parse_after_reading(queue: mp.Queue) -> None:
     from math_verify import parser
 
+    from rewardlab.answers import checker
     from rewardlab.answers.checker import parse_answer, read_parsed
 
     memo.remember_in_worker()
+    # A fresh worker's memory: the fork copies what earlier tests left in this process (a match remembered by
+    # checker._MATCHES whose LaTeX parse math-verify's 20-entry cache has since dropped would read without parsing).
+    for remembered in (checker._MATCHES, checker._PARSED, checker._GRADED):
+        remembered.clear()
+    parser.parse_latex_cached.cache_clear()
     for answer in ("\\frac{52}{13}", "0.37", "x^2+1", "(1, 2)", "[0, 1)"):
         read_parsed(f"We compute 3 * 4. So the answer is \\boxed{{{answer}}}.", 5)
     before = parser.parse_latex_cached.cache_info()

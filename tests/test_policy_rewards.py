@@ -158,3 +158,14 @@ def test_pass_at_k_leaves_out_samples_without_signal_and_groups_smaller_than_k()
     assert got.tolist() == pytest.approx([kept[0], 0.0, kept[1], kept[2], 0.0, 0.0, 0.0, 0.0], abs=1e-6)
     with pytest.raises(ConfigError, match="k must be >= 1"):
         build_advantage({"type": "pass_at_k", "k": 0})
+
+
+def test_a_training_config_whose_pass_at_k_k_is_not_below_the_group_size_is_refused_at_load() -> None:
+    from rewardlab.training.config import load_config
+
+    trl = {"per_device_train_batch_size": 4, "num_generations": 4}
+    for k, why in ((4, "every k-subset is the whole group"), (6, "no group has k samples")):
+        with pytest.raises(ConfigError, match=f"advantage: pass_at_k with k = {k} .*{why}"):
+            load_config({"trl": trl, "advantage": {"type": "chain", "transforms": [
+                {"type": "pass_at_k", "k": k}, {"type": "clip", "low": -1.0, "high": 1.0}]}})
+    assert load_config({"trl": trl, "advantage": {"type": "pass_at_k", "k": 3}}).advantage.k == 3

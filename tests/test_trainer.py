@@ -153,6 +153,7 @@ def test_a_batch_trl_did_not_score_through_calculate_rewards_never_trains(tmp_pa
 ADVANTAGE_SPECS = {cls.type_name: cls.type_name for cls in BUILTIN_ADVANTAGES} | {
     "sign_weights": {"type": "sign_weights", "positive": 0.5, "negative": -1.0},
     "clip": {"type": "clip", "low": -0.5, "high": 0.5},
+    "pass_at_k": {"type": "pass_at_k", "k": 2},  # below the group of 4: k = 4 is refused at load
     "scale": {"type": "scale", "factor": 2.0},
     "chain": {"type": "chain", "transforms": ["rloo", {"type": "clip", "low": -1.0, "high": 1.0}]},
 }

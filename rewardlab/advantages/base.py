@@ -29,6 +29,11 @@ class AdvantageTransform(Configurable, abc.ABC):
         NaN marks a sample without signal; an implementation keeps NaN where ``advantages`` is NaN.
         """
 
+    def group_size_problem(self, num_generations: int) -> str | None:
+        """Why groups of ``num_generations`` samples would leave this transform without any signal (``None``: they
+        do not). Checked when a training config loads, so such a run is refused before it trains on zeros."""
+        return None
+
 
 @dataclass(frozen=True)
 class Chain(AdvantageTransform):
@@ -48,6 +53,9 @@ class Chain(AdvantageTransform):
         for t in self.transforms:
             if not isinstance(t, AdvantageTransform):
                 raise TypeError(f"every step of a chain must be an AdvantageTransform, got {type(t).__name__}: {t!r}")
+
+    def group_size_problem(self, num_generations: int) -> str | None:
+        return next((p for t in self.transforms if (p := t.group_size_problem(num_generations)) is not None), None)
 
     def apply(self, advantages: torch.Tensor, rewards: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:
         for t in self.transforms:

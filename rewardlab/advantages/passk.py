@@ -59,6 +59,14 @@ class PassAtK(AdvantageTransform):
         if not (math.isfinite(self.eps) and self.eps > 0):
             raise ValueError(f"eps must be a finite number > 0, got {self.eps}")
 
+    def group_size_problem(self, num_generations: int) -> str | None:
+        if self.k < num_generations:
+            return None
+        return (f"pass_at_k with k = {self.k} needs groups larger than k, but num_generations is {num_generations}: "
+                f"{'every k-subset is the whole group' if self.k == num_generations else 'no group has k samples'}, "
+                f"so every advantage would be 0 and the policy would never move. "
+                f"Write k: {max(1, num_generations - 1)} or less, or raise trl.num_generations above {self.k}")
+
     def apply(self, advantages: torch.Tensor, rewards: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:
         import torch
 

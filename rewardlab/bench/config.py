@@ -216,9 +216,12 @@ class BenchConfig:
             raise ValueError(f"unanswerable_share must lie in [0, 1), got {self.unanswerable_share}")
         if not (self.rewards and self.seeds and self.clipping and self.advantages):
             raise ValueError("the grid needs at least one reward, seed, clipping setting and advantage")
-        for clip in self.clipping:  # the training sections are checked now, at load, as `rewardlab train` checks them
+        # the training sections are checked now, at load, as `rewardlab train` checks them (each clipping setting
+        # and each advantage, whose group needs may clash with trl.num_generations)
+        for clip, advantage in [(clip, self.advantages[0]) for clip in self.clipping] + [
+                (self.clipping[0], advantage) for advantage in self.advantages[1:]]:
             probe = {"id": "probe", "seed": self.seeds[0], "reward": self.rewards[0].name,
-                     "advantage": self.advantages[0], "clipping": clip}
+                     "advantage": advantage, "clipping": clip}
             try:
                 self.train_config(probe, subject="probe")
             except ValueError as exc:

@@ -192,6 +192,8 @@ class TrainConfig:
         object.__setattr__(self, "run", ResolvedRun.of(self.trl, self.clipping, self.world_size))
         if (problem := self.run.group_problem()) is not None:
             raise ValueError(f"trl: {problem}")
+        if (problem := self.advantage.group_size_problem(self.run.num_generations)) is not None:
+            raise ValueError(f"advantage: {problem}")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :func:`load_config` reads back into an equal config (the ``trl:`` section as the
