@@ -1,6 +1,7 @@
 """The one loader of a Hugging Face causal LM: the model, and its tokenizer with a pad token and left padding.
 
-``rewardlab train``, ``rewardlab sample``'s local backend, the local judge and SmolLM2's loader call it, so
+``rewardlab train``, ``rewardlab sample``'s local backend, the local judge, SmolLM2's loader and the organisms'
+loader (the bench, clip-bands) call it, so
 every model generates with the same pad token (:mod:`rewardlab.sampling.backends.hf` is the one generate
 loop). transformers is imported when a model is loaded, never with this module.
 """
@@ -18,7 +19,7 @@ def load_causal_lm(path: str, *, dtype: Any = "auto", device: Any = None, local_
     """A causal LM from ``path`` (a folder or hub id) in ``dtype``, and its tokenizer with a pad token (the
     end-of-sequence token when it has none; ``eos_token`` when the tokenizer names no end-of-sequence token)
     and left padding; on ``device`` in eval mode when one is given. The one loader of a Hugging Face model:
-    ``rewardlab train``, ``rewardlab sample``, the local judge and SmolLM2's loader call it.
+    ``rewardlab train``, ``rewardlab sample``, the local judge, SmolLM2's loader and the organisms' loader call it.
 
     Raises what ``from_pretrained`` raises (callers turn it into their own error).
     """

@@ -239,9 +239,8 @@ def pretrain(config: OrganismConfig, cache_dir: str | Path | None = None, progre
 
 
 def load_organism(folder: str | Path) -> tuple[Any, Any]:
-    """(model, tokenizer) from a pretrained organism's folder."""
-    from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
+    """(model, tokenizer) from a pretrained organism's folder, through the one model loader (float32 as saved;
+    the organism's own pad token; left padding)."""
+    from rewardlab.models.loading import load_causal_lm
 
-    tokenizer = PreTrainedTokenizerFast.from_pretrained(folder)
-    tokenizer.padding_side = "left"
-    return AutoModelForCausalLM.from_pretrained(folder), tokenizer
+    return load_causal_lm(str(folder), local_files_only=True)
