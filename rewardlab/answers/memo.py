@@ -20,8 +20,8 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 # Rounded numbers and LaTeX parses remembered per process (each); past this many rounded numbers the memory
-# starts again, and the least recently used parse is dropped.
-MAX_REMEMBERED = 20_000
+# starts again, and the least recently used parse is dropped (sized as checker._PARSED_MAX, for the same reason).
+MAX_REMEMBERED = 100_000
 
 _ROUNDED: dict[Hashable, Any] = {}
 _installed: set[str] = set()
