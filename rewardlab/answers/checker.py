@@ -98,7 +98,7 @@ def parse_answer(answer: str, timeout: float | None) -> list[Any]:
 # Parses remembered in this process (a worker's own copy after the fork); math-verify keeps only 20. The bound
 # (also that of _MATCHES and _GRADED) holds a worker's share of a 200,000-line eval (123,301 distinct answers over
 # two workers): at 20,000 the vote's passes found its answers' parses dropped since grading and parsed them again
-# (eval 1.87 × score there, 1.39 × with this bound; docs/benchmarks.md); a process peaked at about 670 MB.
+# (eval 1.87 × score there, 1.39 × with this bound; docs/benchmarks.md).
 _PARSED: OrderedDict[str, list[Any]] = OrderedDict()
 _PARSED_MAX = 100_000
 
