@@ -96,6 +96,21 @@ def test_behaviour_rates_read_the_texts() -> None:
     assert figures["mean_length"] == pytest.approx(sum(map(len, samples.completions)) / 12)
 
 
+def test_token_lengths_and_truncation_are_reported_over_the_answerable_samples_that_record_them() -> None:
+    from dataclasses import replace
+
+    base = plain_samples()
+    tokens = (10, 20, None, 30, *(40,) * 8)
+    truncated = (True, False, None, True, *(False,) * 7, True)
+    answerable = (*(True,) * 11, False)  # the last sample's problem is unanswerable: left out of these figures
+    figures = evaluate_samples(replace(base, tokens=tokens, truncated=truncated, answerable=answerable)).values()
+    assert figures["mean_tokens"] == pytest.approx((10 + 20 + 30 + 40 * 7) / 10)
+    assert figures["truncation_rate"] == pytest.approx(2 / 10)
+    assert not {"mean_tokens", "truncation_rate"} & set(evaluate_samples(base).values())
+    with pytest.raises(ValueError, match="tokens"):
+        replace(base, tokens=(1, 2))
+
+
 def test_without_a_confidence_or_abstention_those_sections_are_absent() -> None:
     figures = evaluate_samples(plain_samples()).values()
     for key in ("ece", "brier", "auroc", "abstention_rate", "hallucination_rate", "truthfulness"):

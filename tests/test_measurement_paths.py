@@ -161,6 +161,7 @@ def test_rewardlab_eval_of_the_sampled_files_gives_the_measurements_figures_unde
     assert set(shared) == set(sampled) - {"accuracy_with_boxed", "accuracy_without_boxed", "accuracy_with_abstain",
                                           "accuracy_without_abstain", "accuracy_with_long", "accuracy_without_long"}
     assert not {k: (v, bench[k]) for k, v in shared.items() if not _same(v, bench[k])}
+    assert {"mean_tokens", "truncation_rate"} <= set(shared)  # the file's token counts and truncation flags, read back
     greedy = _eval_figures(measured["greedy"]["report"])
     of_greedy = {k.removeprefix("greedy_"): v for k, v in bench.items() if k.startswith("greedy_")}
     assert {"accuracy", "code_reasoning_rate"} <= set(of_greedy) <= set(greedy)

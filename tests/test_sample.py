@@ -38,10 +38,12 @@ def load_problems_from(rows: list[dict[str, str]]) -> tuple[Problem, ...]:
 
 
 def adder(request: RecordedRequest) -> ScriptedReply:
-    """Answers 'What is a + b?' right when a is 1 more than a multiple of 4, else off by one."""
+    """Answers 'What is a + b?' right when a is 1 more than a multiple of 4, else off by one; says it ran out of
+    tokens when a is 3."""
     text = request.json()["messages"][0]["content"]
     a, b = (int(part.strip("?")) for part in text.split("What is ")[1].split(" + "))
-    return chat_reply(f"The sum is \\boxed{{{a + b + (a % 4 != 1)}}}.", completion_tokens=9)
+    return chat_reply(f"The sum is \\boxed{{{a + b + (a % 4 != 1)}}}.", completion_tokens=9,
+                      finish_reason="length" if a == 3 else "stop")
 
 
 def endpoint_settings(url: str, data: Path, **fields: object) -> SampleSettings:
@@ -118,6 +120,7 @@ def test_endpoint_samples_are_a_rollouts_file_that_score_reads(tmp_path: Path,
         assert (row["prompt"], row["answer"], row["id"]) == (problem["prompt"], problem["answer"], problem["id"])
         assert (row["model"], row["backend"], row["temperature"], row["seed"]) == ("served-model", "openai", 0.7, 5)
         assert row["completion"].startswith("The sum is \\boxed{") and row["completion_tokens"] == 9
+        assert row["truncated"] is (problem["prompt"] == "What is 3 + 4?")  # the server's finish_reason: length
     assert {(b["model"], b["temperature"], b["max_tokens"]) for b in sent} == {("served-model", 0.7, 1024)}
     assert len({b["seed"] for b in sent}) == 15  # each sample its own seed
     assert main(["score", str(out), "-r", "binary", "--json"]) == 0

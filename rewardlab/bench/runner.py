@@ -141,7 +141,7 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
         "elicitation_ceiling": best_style_accuracy(with_code, without_code),
         **both("ece"), **both("brier"), **both("mean_confidence"), **both("confidence_rate"),
         **both("hallucination_rate"), **both("abstention_rate"), **both("truthfulness"),
-        **both("unanswerable_abstention"),
+        **both("unanswerable_abstention"), **both("mean_tokens"), **both("truncation_rate"),
         "agreement_start": agreement[0], "agreement_end": agreement[1],
         "entropy_start": entropy[0], "entropy_end": entropy[1],
         "clipped_fraction": sum(clipped) / len(clipped) if clipped else math.nan,

@@ -94,6 +94,8 @@ ROW_LABELS: dict[str, str] = {
     "abstention_rate": "abstention",
     "truthfulness": "truthfulness",
     "unanswerable_abstention": "unanswerable_abstention",
+    "mean_tokens": "tokens",
+    "truncation_rate": "truncated",
 }
 
 

@@ -30,7 +30,7 @@ def _number(value: float, digits: int, signed: bool = False) -> str:
 
 
 def _digits(name: str, digits: int) -> int:
-    return 1 if name == "mean_length" else digits  # a length in characters
+    return 1 if name in ("mean_length", "mean_tokens") else digits  # a length in characters or tokens
 
 
 def header_lines(report: Report, label: str = "") -> list[str]:

@@ -37,6 +37,8 @@ GREEDY = "greedy_"
 """The prefix of the greedy pass's figures (one greedy completion per answerable problem)."""
 CODE = "code"
 """The behaviour the measurement splits accuracy by: Spurious Rewards' code reasoning."""
+TOKENS, TRUNCATED = "completion_tokens", "truncated"
+"""A rollouts file's columns of each completion's length in generated tokens and whether it ran out of tokens."""
 
 
 def judged_samples(batch: RolloutBatch, gold: Reward, *, problems: Sequence[str],
@@ -72,7 +74,16 @@ def judged_samples(batch: RolloutBatch, gold: Reward, *, problems: Sequence[str]
                    confidence=None if confidence is None else tuple(confidence),
                    abstained=abstained if abstention else None,
                    answerable=None if answerable is None else tuple(answerable),
-                   rewards=dict(rewards or {}), behaviours=dict(behaviours or {}))
+                   rewards=dict(rewards or {}), behaviours=dict(behaviours or {}),
+                   tokens=_column(batch, TOKENS, int), truncated=_column(batch, TRUNCATED, bool))
+
+
+def _column(batch: RolloutBatch, name: str, kind: type) -> tuple[Any, ...] | None:
+    """A per-sample fact the batch records (``None`` entries: not recorded), or ``None`` when no sample has it."""
+    if name not in batch.columns:
+        return None
+    values = tuple(None if v is None else kind(v) for v in batch.column(name))
+    return values if any(v is not None for v in values) else None
 
 
 def equivalence_of(gold: Reward) -> Equivalence:
@@ -144,11 +155,14 @@ def _judged(policy: tuple[Any, Any], problems: Problems, gold: Reward, settings:
     from rewardlab.sampling.backends.hf import generate
 
     k = settings.samples
-    texts = tuple(g.text for g in generate(policy, problems.prompts, settings))
+    generations = generate(policy, problems.prompts, settings)
+    texts = tuple(g.text for g in generations)
     prompts = tuple(p for p in problems.prompts for _ in range(k))
     batch = RolloutBatch(prompts=tuple(prompt_key(p) for p in prompts), completions=texts,
                          answers=tuple(a for a in problems.answers for _ in range(k)),
-                         group_ids=tuple(i // k for i in range(len(texts))))
+                         group_ids=tuple(i // k for i in range(len(texts))),
+                         columns={TOKENS: tuple(len(g.token_ids) for g in generations),
+                                  TRUNCATED: tuple(not g.ended for g in generations)})
     answerable = None if problems.answerable is None else tuple(a for a in problems.answerable for _ in range(k))
     confidence = tuple(parse_confidence(last_tag(t, "confidence")) for t in texts) if full else None
     samples = judged_samples(batch, gold, problems=[f"heldout-{g}" for g in batch.group_ids], answerable=answerable,

@@ -8,7 +8,9 @@ vote, the texts, a stated confidence, abstention, each reward's result) into a :
   right) and maj@k for every k of :func:`report_ks` (maj@k votes by the equivalence given: math-verify
   classes from ``checker.equivalence()``, as ``self_consistency`` votes, anchored on the gold verdicts:
   answers correct against the reference vote together, :mod:`rewardlab.evaluation.anchored`);
-- code-reasoning rate, boxed rate, mean length (characters);
+- code-reasoning rate, boxed rate, mean length (characters); when the samples' token counts are known
+  (``Samples.tokens``, a rollouts file's ``completion_tokens``) the mean length in tokens, and when it is known
+  which ran out of tokens (``Samples.truncated``, a rollouts file's ``truncated``) the share that did;
 - when confidences are given (``Samples.confidence``): ECE, Brier, AUROC, the mean stated confidence and
   the share of samples that state one;
 - when abstention applies (``Samples.abstained`` given; ``rewardlab eval`` gives it where
@@ -90,6 +92,8 @@ class _Scored:
     answers: tuple[Hashable | None, ...]
     completions: tuple[str | None, ...]
     confidence: tuple[float | None, ...] | None
+    tokens: tuple[int | None, ...] | None
+    truncated: tuple[bool | None, ...] | None
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class Samples:
         answerable: ``False`` for a sample of an unanswerable problem (answering it is a hallucination).
         rewards: each evaluated reward's result, by the name it is reported under.
         behaviours: whether each sample shows a behaviour, by the detector's name (:mod:`rewardlab.behaviours`).
+        tokens: each completion's length in generated tokens (``None`` entries: not known), or ``None``.
+        truncated: whether each completion ran out of tokens before its end-of-sequence token (``None``
+            entries: not known), or ``None``.
     """
 
     problems: tuple[str, ...]
@@ -117,11 +124,13 @@ class Samples:
     answerable: tuple[bool | None, ...] | None = None
     rewards: Mapping[str, RewardResult] = field(default_factory=dict)
     behaviours: Mapping[str, tuple[bool, ...]] = field(default_factory=dict)
+    tokens: tuple[int | None, ...] | None = None
+    truncated: tuple[bool | None, ...] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.problems)
         lengths = {name: len(getattr(self, name)) for name in ("completions", "correct", "answers", "confidence",
-                                                               "abstained", "answerable")
+                                                               "abstained", "answerable", "tokens", "truncated")
                    if getattr(self, name) is not None}
         lengths.update({f"reward {name!r}": len(result) for name, result in self.rewards.items()})
         lengths.update({f"behaviour {name!r}": len(shows) for name, shows in self.behaviours.items()})
@@ -139,7 +148,9 @@ class Samples:
 
         return _Scored(in_scope=keep, correct=within(self.correct), answers=within(self.answers),
                        completions=within(self.completions),
-                       confidence=None if self.confidence is None else within(self.confidence))
+                       confidence=None if self.confidence is None else within(self.confidence),
+                       tokens=None if self.tokens is None else within(self.tokens),
+                       truncated=None if self.truncated is None else within(self.truncated))
 
     def by_problem(self) -> tuple[tuple[str, ...], tuple[int, ...], list[list[int]]]:
         """(problem keys in order of first appearance, each sample's problem index, each problem's samples)."""
@@ -240,6 +251,10 @@ def evaluate_samples(samples: Samples, *, equivalence: Equivalence = EXACT, sour
     build.mean("code_reasoning_rate", "behaviour", [None if t is None else has_code_reasoning(t) for t in texts])
     build.mean("boxed_rate", "behaviour", [None if t is None else has_boxed_answer(t) for t in texts])
     build.mean("mean_length", "behaviour", [None if t is None else len(t) for t in texts])
+    if scored.tokens is not None and any(n is not None for n in scored.tokens):
+        build.mean("mean_tokens", "behaviour", scored.tokens)
+    if scored.truncated is not None and any(t is not None for t in scored.truncated):
+        build.mean("truncation_rate", "behaviour", scored.truncated)
     if scored.confidence is not None:
         _calibration_figures(build, scored)
     if samples.abstained is not None:

@@ -62,10 +62,11 @@ Handler = Callable[[RecordedRequest], ScriptedReply]
 
 
 def chat_reply(text: str, *, prompt_tokens: int | None = 50, completion_tokens: int | None = 10,
-               delay: float = 0.0) -> ScriptedReply:
-    """A well-formed chat completion whose message is ``text`` (usage omitted when both counts are ``None``)."""
+               delay: float = 0.0, finish_reason: str = "stop") -> ScriptedReply:
+    """A well-formed chat completion whose message is ``text`` (usage omitted when both counts are ``None``);
+    ``finish_reason`` ``length`` says it ran out of tokens."""
     body: dict[str, Any] = {"id": "scripted", "object": "chat.completion", "model": "scripted",
-                            "choices": [{"index": 0, "finish_reason": "stop",
+                            "choices": [{"index": 0, "finish_reason": finish_reason,
                                          "message": {"role": "assistant", "content": text}}]}
     if prompt_tokens is not None or completion_tokens is not None:
         body["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,

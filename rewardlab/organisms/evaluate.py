@@ -53,16 +53,22 @@ def heldout_problems(n: int, seed: int = 12345, max_operand: int = 9, unanswerab
     return [_prompt(p, chat) for p in problems], [p.label for p in problems]
 
 
-def write_rollouts(path: str | Path, prompts: Sequence[Any], texts: Sequence[str], problems: Sequence[Problem],
+def write_rollouts(path: str | Path, prompts: Sequence[Any], measured: Samples, problems: Sequence[Problem],
                    samples: int) -> None:
-    """The measured samples as JSON lines (prompt, completion, answer, answerable, id, sample), problem by problem."""
+    """The measured samples as JSON lines (prompt, completion, answer, answerable, id, sample, and the length in
+    tokens and whether it ran out of them where measured), problem by problem."""
     import json
 
+    from rewardlab.evaluation.measure import TOKENS, TRUNCATED
+
+    n = len(measured.completions)
+    tokens, truncated = measured.tokens or (None,) * n, measured.truncated or (None,) * n
     with Path(path).open("w", encoding="utf-8") as out:
-        for i, (prompt, text, problem) in enumerate(zip(prompts, texts, problems, strict=True)):
-            out.write(json.dumps({"prompt": prompt, "completion": text, "answer": problem.label,
-                                  "answerable": problem.answerable, "id": f"heldout-{i // samples}",
-                                  "sample": i % samples}, ensure_ascii=False) + "\n")
+        for i, (prompt, text, problem) in enumerate(zip(prompts, measured.completions, problems, strict=True)):
+            record = {"prompt": prompt, "completion": text, "answer": problem.label,
+                      "answerable": problem.answerable, "id": f"heldout-{i // samples}", "sample": i % samples,
+                      TOKENS: tokens[i], TRUNCATED: truncated[i]}
+            out.write(json.dumps({k: v for k, v in record.items() if v is not None}, ensure_ascii=False) + "\n")
 
 
 def _ks(samples: int, pass_ks: Sequence[int]) -> tuple[int, ...]:
@@ -107,7 +113,7 @@ def measure(model: Any, tokenizer: Any, n: int = 300, samples: int = 1, temperat
     gold = TernaryReward(workers=0, extraction=extraction)
     measured = measure_policy((model, tokenizer), held_out, gold, settings, ks=_ks(samples, pass_ks))
     if rollouts is not None:
-        write_rollouts(rollouts, measured.prompts, measured.samples.completions,
+        write_rollouts(rollouts, measured.prompts, measured.samples,
                        [p for p in problems for _ in range(samples)], samples)
     if reliability is not None:
         _reliability(measured.samples, reliability, f"{n} problems × {samples}", label)

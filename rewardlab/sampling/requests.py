@@ -33,10 +33,18 @@ class SampleRequest:
 
 @dataclass(frozen=True)
 class SampleOutput:
-    """A backend's completion of one request, with its generated-token count when known."""
+    """A backend's completion of one request, with its generated-token count and whether it ran out of tokens
+    (an OpenAI-compatible server's ``finish_reason: length``) when known."""
 
     text: str
     completion_tokens: int | None = None
+    truncated: bool | None = None
+
+
+def ran_out(finish_reason: str | None) -> bool | None:
+    """Whether a completion with this OpenAI-style ``finish_reason`` ran out of tokens (``length``); ``None``
+    when the backend gave no reason."""
+    return None if finish_reason is None else finish_reason == "length"
 
 
 def build_requests(problems: Sequence[Problem], *, n: int, template: str, seed: int,
@@ -53,4 +61,6 @@ def output_record(request: SampleRequest, output: SampleOutput, settings: Mappin
               "group_id": request.group_id, "sample": request.sample, "id": request.problem_id, **settings}
     if output.completion_tokens is not None:
         record["completion_tokens"] = output.completion_tokens
+    if output.truncated is not None:
+        record["truncated"] = output.truncated
     return record

@@ -22,7 +22,7 @@ from rewardlab.openai_client import (
     well_formed,
 )
 from rewardlab.sampling.errors import SamplingError
-from rewardlab.sampling.requests import SampleOutput, SampleRequest
+from rewardlab.sampling.requests import SampleOutput, SampleRequest, ran_out
 from rewardlab.sampling.settings import SampleSettings
 
 TIMEOUT_S = 600.0
@@ -68,7 +68,8 @@ class EndpointSampler:
         except EndpointError as exc:
             failure = str(exc)
         else:
-            return SampleOutput(text=self.http.redact(reply.text), completion_tokens=reply.completion_tokens)
+            return SampleOutput(text=self.http.redact(reply.text), completion_tokens=reply.completion_tokens,
+                                truncated=ran_out(reply.finish_reason))
         raise SamplingError(failure)  # outside the except block: no chained context holding the server's words
 
     def complete(self, requests: Sequence[SampleRequest]) -> Iterator[tuple[SampleRequest, SampleOutput]]:

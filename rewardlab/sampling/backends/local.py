@@ -79,7 +79,8 @@ class LocalSampler:
                                    generation_settings(self.settings, batch[0].seed))
         except (RuntimeError, ValueError) as exc:
             raise SamplingError(f"model {self.settings.model!r} failed to generate ({first_line(exc)})") from None
-        return [SampleOutput(text=g.text, completion_tokens=len(g.token_ids)) for g in generations]
+        return [SampleOutput(text=g.text, completion_tokens=len(g.token_ids), truncated=not g.ended)
+                for g in generations]
 
     def complete(self, requests: Sequence[SampleRequest]) -> Iterator[tuple[SampleRequest, SampleOutput]]:
         size = self.settings.concurrency

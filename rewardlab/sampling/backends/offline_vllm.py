@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rewardlab.sampling.errors import SamplingError, first_line
-from rewardlab.sampling.requests import SampleOutput, SampleRequest
+from rewardlab.sampling.requests import SampleOutput, SampleRequest, ran_out
 from rewardlab.sampling.settings import SampleSettings
 
 CHUNK = 256
@@ -52,7 +52,8 @@ class VLLMSampler:
                 results = self.llm.generate([r.prompt for r in chunk], params, use_tqdm=False)
             for request, result in zip(chunk, results, strict=True):
                 completion = result.outputs[0]
-                yield request, SampleOutput(text=completion.text, completion_tokens=len(completion.token_ids))
+                yield request, SampleOutput(text=completion.text, completion_tokens=len(completion.token_ids),
+                                            truncated=ran_out(completion.finish_reason))
 
     def close(self) -> None:
         self.llm = None
