@@ -21,7 +21,9 @@ follow, separated by spaces:
   only the rows with one of those values;
 - ``crossing=A,B``: instead of the summary, two advantage transforms' pass@k after training, k by k, with
   their seed-by-seed difference and where it changes sign
-  (:func:`rewardlab.bench.report.passk_comparison`), e.g. ``crossing=nsr,psr``.
+  (:func:`rewardlab.bench.report.passk_comparison`), e.g. ``crossing=nsr,psr``;
+- ``events``: instead of the summary, the step at which each cell's monitor first raised each event, seed by
+  seed (:func:`rewardlab.bench.report.events_table`).
 
 The table is :func:`rewardlab.bench.report.markdown_summary` of the rows (mean ± std over seeds). A block
 whose jsonl does not exist yet is left as it is and reported.
@@ -52,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rewardlab.bench.report import markdown_summary, passk_comparison
+from rewardlab.bench.report import events_table, markdown_summary, passk_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = Path("docs/results.md")
@@ -73,24 +75,28 @@ class Block:
     columns: tuple[str, ...] | None = None
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     crossing: tuple[str, str] | None = None
+    events: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> Block:
         grid, *options = spec.split()
-        columns, filters, crossing = None, {}, None
+        columns, filters, crossing, events = None, {}, None, False
         for option in options:
+            if option == "events":
+                events = True
+                continue
             name, _, value = option.partition("=")
             pair = tuple(value.split(","))
             if not value or name not in ("columns", "crossing", *FILTERS) or (name == "crossing" and len(pair) != 2):
                 raise SystemExit(f"results marker '{spec}': cannot read {option!r}; write columns=KEY,..., "
-                                 f"crossing=A,B or NAME=VALUE,... with NAME one of {', '.join(FILTERS)}")
+                                 f"crossing=A,B, events or NAME=VALUE,... with NAME one of {', '.join(FILTERS)}")
             if name == "columns":
                 columns = pair
             elif name == "crossing":
                 crossing = pair
             else:
                 filters[name] = pair
-        return cls(grid, columns, filters, crossing)
+        return cls(grid, columns, filters, crossing, events)
 
     def selects(self, row: dict[str, Any]) -> bool:
         return all(_shown(row.get(name)) in values for name, values in self.filters.items())
@@ -119,6 +125,8 @@ def render(block: Block, root: Path) -> str | None:
         raise SystemExit(f"results block '{block.grid}' selects no rows of {rows_path}; check its filters")
     if block.crossing is not None:
         table = passk_comparison(rows, *block.crossing)
+    elif block.events:
+        table = events_table(rows)
     else:
         table = markdown_summary(rows, list(block.columns) if block.columns is not None else None)
     return (f"{_stale(rows, block.grid, root, source)}{table}\n"

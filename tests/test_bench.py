@@ -214,6 +214,20 @@ def test_two_jobs_give_the_rows_one_job_gives(tmp_path: Path) -> None:
     measured = ("accuracy_before", "accuracy_after", "trace_after", "hallucination_after")
     assert [[row[k] for k in measured] for row in parallel] == [[row[k] for k in measured] for row in serial]
     assert all(row["generation_share"] > 0 and row["update_share"] > 0 for row in parallel)
+    for row in serial:  # lengths in tokens of the 24 allowed, and the monitor's events as the cell's metrics hold them
+        assert 0 < row["tokens_after"] <= 24 and 0 <= row["truncated_after"] <= 1
+        lines = (tmp_path / "one" / "cells" / row["id"] / "metrics.jsonl").read_text().splitlines()
+        raised = [(r["event"], r["step"]) for r in map(json.loads, lines) if "event" in r]
+        assert row["events"] == {name: min(s for n, s in raised if n == name) for name, _ in raised}
+
+
+def test_a_cells_events_are_the_first_step_each_event_was_raised() -> None:
+    from rewardlab.bench.runner import first_events
+
+    records = [{"step": 4, "loss": 0.1}, {"step": 8, "event": "entropy_collapse", "reading": "..."},
+               {"step": 12, "event": "no_signal_groups"}, {"step": 16, "event": "entropy_collapse"}]
+    assert first_events(records) == {"entropy_collapse": 8, "no_signal_groups": 12}
+    assert first_events(records[:1]) == {}
 
 
 def test_bench_report_lists_the_rows_in_the_order_of_the_table_after_the_run(

@@ -111,6 +111,24 @@ def test_a_crossing_block_compares_two_advantages_pass_at_k(tmp_path: Path) -> N
         results_tables.Block.parse("tiny crossing=nsr")
 
 
+def test_an_events_block_gives_each_seeds_first_step_of_each_raised_event(tmp_path: Path) -> None:
+    root = _repo(tmp_path, "<!-- results: tiny events -->\n<!-- /results -->\n")
+    rows = results_tables.read_rows(root / "docs" / "results" / "tiny.jsonl")
+    rows[0]["events"] = {"entropy_collapse": 48, "no_signal_groups": 90}
+    rows[1]["events"] = {"entropy_collapse": 30}
+    rows[2]["events"] = {}
+    (root / "docs" / "results" / "tiny.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert results_tables.main(["--root", str(root)]) == 0
+    text = (root / "docs" / "results.md").read_text()
+    assert "| organism | reward | advantage | clipping | seeds | entropy_collapse | no_signal_groups |\n" in text
+    assert "| qwen_math_like | random | group_norm | on | 0, 1 | 48, 30 | 90, — |\n" in text
+    assert "| llama_like | random | group_norm | on | 0 | — | — |\n" in text
+    del rows[2]["events"]  # a row kept before the bench recorded events: a blank would lie, so it is refused
+    (root / "docs" / "results" / "tiny.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match="1 row\\(s\\) record no events"):
+        results_tables.main(["--root", str(root)])
+
+
 def test_rows_of_cells_the_current_code_defines_differently_are_marked_not_yet_rerun(tmp_path: Path) -> None:
     root = _repo(tmp_path, MARKDOWN)
     rows_path = root / "docs" / "results" / "tiny.jsonl"

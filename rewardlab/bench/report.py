@@ -80,6 +80,26 @@ def markdown_summary(rows: list[dict[str, Any]], columns: list[str] | None = Non
     return "\n".join(lines) + "\n"
 
 
+def events_table(rows: list[dict[str, Any]]) -> str:
+    """When each run's monitor first raised each event (the rows' ``events``), seed by seed (Markdown).
+
+    One line per (organism, reward, advantage, clipping); one column per event raised in any row, its cell the
+    first step of each seed in seed order (``—``: not raised in that seed). Rows without ``events`` (kept before
+    the bench recorded them) are refused, so a blank cell always means "not raised"."""
+    missing = [row["id"] for row in rows if "events" not in row]
+    if missing:
+        raise ValueError(f"{len(missing)} row(s) record no events (e.g. {missing[0]}); rerun those cells")
+    names = sorted({name for row in rows for name in row["events"]})
+    header = [*_GROUP_KEYS, "seeds", *(names or ["events"])]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for key, members in _groups(rows).items():
+        members = sorted(members, key=lambda row: row["seed"])
+        cells = [str(k) if not isinstance(k, bool) else ("on" if k else "off") for k in key]
+        steps = [", ".join(str(m["events"].get(name, "—")) for m in members) for name in names] or ["none raised"]
+        lines.append("| " + " | ".join([*cells, ", ".join(str(m["seed"]) for m in members), *steps]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
     fields = list(dict.fromkeys(k for row in rows for k in row))
     with path.open("w", newline="") as handle:

@@ -145,8 +145,19 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
         "agreement_start": agreement[0], "agreement_end": agreement[1],
         "entropy_start": entropy[0], "entropy_end": entropy[1],
         "clipped_fraction": sum(clipped) / len(clipped) if clipped else math.nan,
+        "events": first_events(records),
         "seconds": round(seconds, 1),
     }
+
+
+def first_events(records: list[dict[str, Any]]) -> dict[str, int]:
+    """The step at which the run's monitor first raised each event it raised (:mod:`rewardlab.monitoring`), by
+    name: when a run collapsed, stopped learning or lost its gold while its proxy rose."""
+    first: dict[str, int] = {}
+    for record in records:
+        if "event" in record:
+            first.setdefault(record["event"], int(record["step"]))
+    return first
 
 
 def prepare_organism(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path,

@@ -15,7 +15,7 @@ def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir:
               jobs: int | None = None, columns: str | None = None, wide: bool = False,
               pretrain_here: bool = False) -> int:
     from rewardlab.bench.config import load_bench_config
-    from rewardlab.bench.report import markdown_summary, plot_curves, write_csv
+    from rewardlab.bench.report import events_table, markdown_summary, plot_curves, write_csv
     from rewardlab.bench.runner import quiet_libraries, run_grid
 
     config = load_bench_config(config_path)
@@ -43,7 +43,9 @@ def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir:
         status.close()
     out = Path(config.out_dir)
     write_csv(rows, out / "results.csv")
-    (out / "summary.md").write_text(markdown_summary(rows))
+    events = ("\n## The monitor's events: first step, seed by seed\n\n" + events_table(rows)
+              if all("events" in row for row in rows) else "")
+    (out / "summary.md").write_text(markdown_summary(rows) + events)
     write_machine_record(out / "machine.json", jobs=jobs)
     plots = plot_curves(rows, out, problems=config.eval.n, samples=config.eval.k)
     title = f"rewardlab bench: {len(rows)} cells, {time.perf_counter() - started:.0f} s"
