@@ -68,7 +68,7 @@ def test_a_worker_parses_an_answer_it_read_from_a_completion_without_parsing_its
     process.start()
     hits, misses, parsed = queue.get(timeout=120)
     process.join(timeout=10)
-    assert (hits, misses) == (5, 0)
+    assert (hits, misses) == (0, 0)  # the boxes' matches were remembered: math-verify's LaTeX parser is not asked
     assert parsed == [str(parse_answer(a, 5)) for a in ("\\frac{52}{13}", "0.37", "x^2+1", "(1, 2)", "[0, 1)")]
 
 

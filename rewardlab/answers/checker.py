@@ -47,6 +47,7 @@ from rewardlab.answers.extraction import (
 )
 from rewardlab.answers.memo import remember_in_worker
 from rewardlab.answers.pool import SKIPPED, TIMED_OUT, DeadlinePool
+from rewardlab.answers.values import values_differ
 from rewardlab.answers.vote import Equivalence
 
 CORRECT, WRONG, BAD_REFERENCE = 1, 0, -1
@@ -88,11 +89,27 @@ def _seconds(timeout: float | None) -> int | None:
 
 
 def parse_answer(answer: str, timeout: float | None) -> list[Any]:
-    """math-verify's parse of an extracted answer (wrapped in a box so LaTeX and plain forms both parse)."""
-    from math_verify import parse
+    """math-verify's parse of an extracted answer (wrapped in a box so LaTeX and plain forms both parse).
 
-    return parse("\\boxed{" + answer + "}",
-                 parsing_timeout=_seconds(timeout))
+    The box is math-verify's first choice; its parse goes through the memo of matches that completions' boxes
+    share (:func:`_extract`), so a label and the completions that box it are parsed once. Where the box does
+    not parse, math-verify's ``parse`` of the boxed text decides (its later targets)."""
+    from math_verify import parse
+    from math_verify.utils import timeout as time_limit
+
+    boxed = "\\boxed{" + answer + "}"
+    found = time_limit(timeout_seconds=_seconds(timeout))(_parse_box)(boxed)
+    return found or parse(boxed, parsing_timeout=_seconds(timeout))
+
+
+def _parse_box(boxed: str) -> list[Any]:
+    """math-verify's parse of a text that is one box, as ``[value, text]``, when its box parses; else ``[]``."""
+    for pattern, target in _priority_groups(False)[0]:
+        match = pattern.fullmatch(boxed)
+        if match is not None and match.groupdict().get("first_latexBoxed"):
+            parsed, parsed_text = _extract(match, target)
+            return [] if parsed is None else [parsed, parsed_text]
+    return []
 
 
 # Parses remembered in this process (a worker's own copy after the fork); math-verify keeps only 20. The bound
@@ -169,6 +186,22 @@ def _parse_reference(reference: str, timeout: float | None) -> list[Any] | None:
     return None if not parsed and _ran_out(started, timeout) else parsed
 
 
+def _verified(gold: list[Any], parsed: list[Any], timeout: float | None) -> bool:
+    """math-verify's ``verify(gold, parsed)``, skipped where its answer is known to be false: two plain numbers
+    whose values differ (:func:`~rewardlab.answers.values.values_differ`, under the same alarm; a check that runs out
+    of time leaves the question to ``verify``)."""
+    from math_verify import verify
+    from math_verify.errors import TimeoutException
+    from math_verify.utils import timeout as time_limit
+
+    try:
+        if time_limit(timeout_seconds=_seconds(timeout))(values_differ)(gold, parsed):
+            return False
+    except TimeoutException:  # a BaseException: math-verify's alarm went off
+        pass
+    return verify(gold, parsed, timeout_seconds=_seconds(timeout))
+
+
 def verify_pair(answer: str | None, reference: str, timeout: float | None = 5.0) -> int:
     """The code for one (extracted answer, reference) pair.
 
@@ -178,7 +211,6 @@ def verify_pair(answer: str | None, reference: str, timeout: float | None = 5.0)
     Identical texts and pairs of plain integers are decided without math-verify (same verdict, no parse).
     Runs in a worker's main thread (math-verify's timeouts need it) or inline with ``timeout=None``.
     """
-    from math_verify import verify
 
     gold = _parse_reference(reference, timeout)
     if gold is None:
@@ -193,7 +225,7 @@ def verify_pair(answer: str | None, reference: str, timeout: float | None = 5.0)
     started = time.monotonic()
     try:
         parsed = parse_once(answer, timeout)
-        ok = bool(parsed) and verify(gold, parsed, timeout_seconds=_seconds(timeout))
+        ok = bool(parsed) and _verified(gold, parsed, timeout)
     except Exception:
         parsed, ok = [], False
     if not parsed and _ran_out(started, timeout):
@@ -336,7 +368,6 @@ def grade_text(text: str, reference: str, timeout: float | None = 5.0) -> tuple[
     reading ran out of time, and ``None`` where the label gives no signal (the completion is not read).
     Identical texts and pairs of plain integers are decided without ``verify``.
     """
-    from math_verify import verify
 
     gold = _parse_reference(reference, timeout)  # first: a label that gives no signal needs no reading
     if gold is None:
@@ -354,7 +385,7 @@ def grade_text(text: str, reference: str, timeout: float | None = 5.0) -> tuple[
     if code is None:
         started = time.monotonic()
         try:
-            ok = bool(parsed) and verify(gold, parsed, timeout_seconds=_seconds(timeout))
+            ok = bool(parsed) and _verified(gold, parsed, timeout)
         except Exception:
             ok = False
         if not ok and _ran_out(started, timeout):  # math-verify's own alarm may have ended it: no verdict

@@ -1,0 +1,51 @@
+"""rewardlab.answers.values: the wrong verdicts given without math-verify's ``verify`` are ``verify``'s own."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from math_verify import parse, verify
+
+from rewardlab.answers.checker import parse_answer
+from rewardlab.answers.values import values_differ
+from rewardlab.data import load_math_dataset
+
+
+def boxed(text: str) -> list:
+    return parse("\\boxed{" + text + "}")
+
+
+@pytest.mark.parametrize(("gold", "answer"), [
+    ("\\frac12", "0.5"), ("\\frac13", "0.333333"), ("9", "9\\%"), ("9\\%", "9"), ("2\\sqrt{5}", "\\sqrt{20}"),
+    ("10^{\\circ}", "10"), ("1.0000001", "1"), ("x", "5"), ("(1, 2)", "(1, 2)"), ("[0, 1)", "[0, 1)"),
+    ("x = 3", "3"), ("\\infty", "\\infty"), ("i", "i"), ("\\text{Monday}", "\\text{Monday}"),
+])
+def test_forms_math_verify_may_call_equal_are_left_to_it(gold: str, answer: str) -> None:
+    assert not values_differ(boxed(gold), boxed(answer))
+
+
+@pytest.mark.parametrize(("gold", "answer"), [
+    ("\\frac{14}{3}", "2\\sqrt{5}"), ("3", "4"), ("0.5", "0.51"), ("10^{100}", "2 \\cdot 10^{100}"), ("\\pi", "3.14"),
+])
+def test_numbers_of_different_value_are_wrong_as_verify_says(gold: str, answer: str) -> None:
+    assert values_differ(boxed(gold), boxed(answer))
+    assert not verify(boxed(gold), boxed(answer))
+
+
+@pytest.mark.slow
+def test_on_pairs_of_math500_labels_every_pair_called_different_is_one_verify_rejects() -> None:
+    golds = list(dict.fromkeys(load_math_dataset("math500")["answer"]))
+    parsed = {g: boxed(g) for g in golds}
+    rng = random.Random(0)
+    pairs = [tuple(rng.sample(golds, 2)) for _ in range(1200)]
+    decided = [(g, a) for g, a in pairs if values_differ(parsed[g], parsed[a])]
+    assert len(decided) > len(pairs) / 3  # the shortcut applies to most pairs of numeric labels
+    assert not [(g, a) for g, a in decided if verify(parsed[g], parsed[a])]
+
+
+@pytest.mark.slow
+def test_a_label_parsed_through_the_box_memo_is_math_verifys_parse_of_it() -> None:
+    for gold in dict.fromkeys(load_math_dataset("math500")["answer"]):
+        ours, theirs = parse_answer(gold, 5.0), boxed(gold)
+        assert len(ours) == len(theirs) and all(a == b for a, b in zip(ours, theirs, strict=True)), gold
