@@ -221,6 +221,30 @@ def test_two_jobs_give_the_rows_one_job_gives(tmp_path: Path) -> None:
         assert row["events"] == {name: min(s for n, s in raised if n == name) for name, _ in raised}
 
 
+@pytest.mark.slow
+def test_refreshing_rows_rebuilds_figures_a_row_lacks_from_the_cells_folder_and_keeps_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewardlab.bench.runner import run_grid
+    from rewardlab.cli.main import main
+
+    grid = {**ONE_CELL, "out_dir": str(tmp_path / "out")}
+    config_path = tmp_path / "grid.yaml"
+    config_path.write_text(json.dumps(grid))
+    [row] = run_grid(load_bench_config(grid), tmp_path / "cache")
+    assert {"events", "proxy_start", "gold_end", "correlation_end"} <= set(row)
+    results = tmp_path / "out" / "results.jsonl"
+    older = {k: v for k, v in row.items() if k not in ("events", "proxy_start", "gold_end", "correlation_end")}
+    results.write_text(json.dumps(older) + "\n")  # a row kept by a bench that did not record these yet
+    assert main(["bench", str(config_path), "--refresh-rows", "--cache", str(tmp_path / "cache")]) == 0
+    assert "1 row(s)" in capsys.readouterr().out
+    [refreshed] = [json.loads(line) for line in results.read_text().splitlines()]
+    assert json.dumps(refreshed, sort_keys=True) == json.dumps(row, sort_keys=True)  # NaN compares as text
+    results.write_text(json.dumps({**row, "accuracy_after": -1.0}) + "\n")  # a figure the folder does not give
+    assert main(["bench", str(config_path), "--refresh-rows", "--cache", str(tmp_path / "cache")]) == 2
+    assert "would change accuracy_after" in capsys.readouterr().err
+    assert json.loads(results.read_text())["accuracy_after"] == -1.0  # refused: nothing rewritten
+
+
 def test_a_cells_events_are_the_first_step_each_event_was_raised() -> None:
     from rewardlab.bench.runner import first_events
 

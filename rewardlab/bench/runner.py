@@ -43,7 +43,7 @@ def finished_cells(results_path: Path) -> dict[str, dict[str, Any]]:
 
 
 # Bumped when measure() gains or renames figures, so a baseline kept in an out folder is measured again.
-MEASURE_VERSION = 3
+MEASURE_VERSION = 4
 
 
 def _organism_baseline(config: BenchConfig, name: str, cache_dir: Path | None, out_dir: Path,
@@ -82,11 +82,58 @@ def run_cell(config: BenchConfig, cell: dict[str, Any], cache_dir: Path | None, 
     _start_unfinished_over(run_dir)
     summary = train(train_config, source=OrganismSource(config, cell, train_config.heldout, run_dir, cache_dir,
                                                         pretrain_progress))
+    return _cell_row(config, cell, before, summary, run_dir, time.perf_counter() - started)
+
+
+def _cell_row(config: BenchConfig, cell: dict[str, Any], before: dict[str, float], summary: dict[str, Any],
+              run_dir: Path, seconds: float) -> dict[str, Any]:
+    """A finished cell's row: its organism's figures before RL, its ``summary.json`` and ``metrics.jsonl``."""
     row = _row(cell, before, summary["heldout_after"], read_metrics(run_dir / "metrics.jsonl"), config.eval.k,
-               time.perf_counter() - started)
+               seconds)
     row["train_seconds"] = round(sum(summary["phase_seconds"].values()), 1)
     row.update({f"{phase}_share": share for phase, share in summary["phase_shares"].items()})
     return row
+
+
+def refresh_rows(config: BenchConfig, cache_dir: Path | None = None) -> tuple[int, list[str]]:
+    """Recompute the rows of the grid's finished cells from their folders (after the bench gained a figure
+    read from what a cell keeps), keeping each row's wall time; trains and measures nothing.
+
+    Returns (rows refreshed, result keys added). A figure an old row holds never changes: the row is rebuilt
+    from the same kept files, and a value that would differ (the code reading them differently) is refused.
+
+    Raises:
+        ValueError: a finished cell whose folder lacks its ``summary.json``, or whose kept figure would change.
+    """
+    out_dir = Path(config.out_dir)
+    results_path = out_dir / "results.jsonl"
+    done = finished_cells(results_path)
+    added: dict[str, None] = {}
+    for cell in config.cells():
+        old = done.get(cell["id"])
+        if old is None:
+            continue
+        run_dir = out_dir / "cells" / cell["id"]
+        if not (run_dir / "summary.json").is_file():
+            raise ValueError(f"{run_dir} has no summary.json; the row of {cell['id']} cannot be rebuilt")
+        before = _organism_baseline(config, cell["organism"], cache_dir, out_dir)
+        new = _cell_row(config, cell, before, json.loads((run_dir / "summary.json").read_text()), run_dir,
+                        old["seconds"])
+        changed = [k for k, v in old.items() if k in new and not _same_value(v, new[k])]
+        if changed:
+            raise ValueError(f"{cell['id']}: rebuilding its row would change {', '.join(changed)}; the kept files "
+                             "are read differently now, so rerun the cell instead")
+        added.update(dict.fromkeys(k for k in new if k not in old))
+        done[cell["id"]] = {**old, **new}
+    staging = results_path.with_name(results_path.name + ".refreshing")
+    staging.write_text("".join(json.dumps(row) + "\n" for row in done.values()))
+    staging.replace(results_path)
+    return sum(cell["id"] in done for cell in config.cells()), list(added)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    both_nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+    return both_nan or a == b
 
 
 def _start_unfinished_over(run_dir: Path) -> None:
@@ -122,6 +169,11 @@ def _pass_names(measured: dict[str, float], k: int) -> list[str]:
 def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float], records: list[dict[str, Any]],
          k: int, seconds: float) -> dict[str, Any]:
     agreement = _first_last(records, "rewardlab/agreement")
+    # what the proxy paid, the batch's gold accuracy and their correlation, over the first and last tenth of steps
+    drift = {f"{name}_{end}": value for name, key in (("proxy", "rewardlab/proxy_reward"),
+                                                      ("gold", "rewardlab/gold_accuracy"),
+                                                      ("correlation", "rewardlab/correlation"))
+             for end, value in zip(("start", "end"), _first_last(records, key, share=0.1), strict=True)}
     entropy = _first_last(records, "entropy", share=0.1)  # TRL's mean token entropy of the sampled completions
     clipped = [r.get("clip_ratio/region_mean") for r in records if r.get("clip_ratio/region_mean") is not None]
     def both(name: str) -> dict[str, float]:  # a measured figure under the bench's label (bench.table.ROW_LABELS)
@@ -142,7 +194,7 @@ def _row(cell: dict[str, Any], before: dict[str, float], after: dict[str, float]
         **both("ece"), **both("brier"), **both("mean_confidence"), **both("confidence_rate"),
         **both("hallucination_rate"), **both("abstention_rate"), **both("truthfulness"),
         **both("unanswerable_abstention"), **both("mean_tokens"), **both("truncation_rate"),
-        "agreement_start": agreement[0], "agreement_end": agreement[1],
+        "agreement_start": agreement[0], "agreement_end": agreement[1], **drift,
         "entropy_start": entropy[0], "entropy_end": entropy[1],
         "clipped_fraction": sum(clipped) / len(clipped) if clipped else math.nan,
         "events": first_events(records),

@@ -15,7 +15,7 @@ def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir:
               jobs: int | None = None, columns: str | None = None, wide: bool = False,
               pretrain_here: bool = False) -> int:
     from rewardlab.bench.config import load_bench_config
-    from rewardlab.bench.report import events_table, markdown_summary, plot_curves, write_csv
+    from rewardlab.bench.report import plot_curves
     from rewardlab.bench.runner import quiet_libraries, run_grid
 
     config = load_bench_config(config_path)
@@ -42,14 +42,41 @@ def run_bench(config_path: str | None, *, out_dir: str | None = None, cache_dir:
     finally:
         status.close()
     out = Path(config.out_dir)
-    write_csv(rows, out / "results.csv")
-    events = ("\n## The monitor's events: first step, seed by seed\n\n" + events_table(rows)
-              if all("events" in row for row in rows) else "")
-    (out / "summary.md").write_text(markdown_summary(rows) + events)
+    _write_tables(rows, out)
     write_machine_record(out / "machine.json", jobs=jobs)
     plots = plot_curves(rows, out, problems=config.eval.n, samples=config.eval.k)
     title = f"rewardlab bench: {len(rows)} cells, {time.perf_counter() - started:.0f} s"
     print_report(rows, out, title, width, columns, wide, plots)
+    return 0
+
+
+def _write_tables(rows: list[dict[str, Any]], out: Path) -> None:
+    """``results.csv`` and ``summary.md`` (with the monitor's events where every row records them)."""
+    from rewardlab.bench.report import events_table, markdown_summary, write_csv
+
+    write_csv(rows, out / "results.csv")
+    events = ("\n## The monitor's events: first step, seed by seed\n\n" + events_table(rows)
+              if all("events" in row for row in rows) else "")
+    (out / "summary.md").write_text(markdown_summary(rows) + events)
+
+
+def run_refresh(config_path: str | None, *, out_dir: str | None = None, cache_dir: str | None = None) -> int:
+    """``rewardlab bench GRID --refresh-rows``: the finished cells' rows rebuilt from their folders."""
+    from dataclasses import replace
+
+    from rewardlab.bench.config import load_bench_config
+    from rewardlab.bench.runner import finished_cells, quiet_libraries, refresh_rows
+
+    config = load_bench_config(config_path)
+    quiet_libraries()
+    if out_dir is not None:
+        config = replace(config, out_dir=out_dir)
+    count, added = refresh_rows(config, Path(cache_dir) if cache_dir else None)
+    out = Path(config.out_dir)
+    done = finished_cells(out / "results.jsonl")
+    _write_tables([done[cell["id"]] for cell in config.cells() if cell["id"] in done], out)
+    print(f"rewardlab bench: {count} row(s) of {out / 'results.jsonl'} rebuilt from their cells' folders; "
+          f"{'keys added: ' + ', '.join(added) if added else 'no key added'}")
     return 0
 
 

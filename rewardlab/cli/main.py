@@ -111,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="pretrain every organism on this machine (cached) instead of taking the ones rewardlab "
                             "ships (the grid field `pretrain: always`); their cells are kept apart from the shipped "
                             "ones'")
+    bench.add_argument("--refresh-rows", action="store_true",
+                       help="rebuild the finished cells' rows in results.jsonl from their folders (the figures a "
+                            "newer bench reads from what a cell keeps, e.g. the monitor's events), keeping their "
+                            "wall times; trains nothing and refuses to change a figure a row already holds")
 
     validate = command(
         "validate", "check training configs and bench grids without running them",
@@ -212,6 +216,10 @@ def _run(args: argparse.Namespace) -> int:
 
             run_dir = args.report or args.out or (None if args.config else DEFAULT_BENCH_OUT)
             return run_report(run_dir, config_path=args.config, columns=args.columns, wide=args.wide)
+        if args.refresh_rows:
+            from rewardlab.cli.bench import run_refresh
+
+            return run_refresh(args.config, out_dir=args.out, cache_dir=args.cache)
         return run_bench(args.config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs, columns=args.columns,
                          wide=args.wide, pretrain_here=args.pretrain)
     if args.command == "validate":
