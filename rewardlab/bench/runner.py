@@ -116,7 +116,8 @@ def refresh_rows(config: BenchConfig, cache_dir: Path | None = None) -> tuple[in
         run_dir = out_dir / "cells" / cell["id"]
         if not (run_dir / "summary.json").is_file():
             raise ValueError(f"{run_dir} has no summary.json; the row of {cell['id']} cannot be rebuilt")
-        before = _organism_baseline(config, cell["organism"], cache_dir, out_dir)
+        with bench_threads():  # a baseline measured afresh computes as the grid's did
+            before = _organism_baseline(config, cell["organism"], cache_dir, out_dir)
         new = _cell_row(config, cell, before, json.loads((run_dir / "summary.json").read_text()), run_dir,
                         old["seconds"])
         changed = [k for k, v in old.items() if k in new and not _same_value(v, new[k])]
