@@ -49,3 +49,16 @@ def test_a_label_parsed_through_the_box_memo_is_math_verifys_parse_of_it() -> No
     for gold in dict.fromkeys(load_math_dataset("math500")["answer"]):
         ours, theirs = parse_answer(gold, 5.0), boxed(gold)
         assert len(ours) == len(theirs) and all(a == b for a, b in zip(ours, theirs, strict=True)), gold
+
+
+def test_a_label_whose_box_parse_runs_out_of_time_gives_no_parse_as_math_verify_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from math_verify.errors import TimeoutException
+
+    from rewardlab.answers import checker
+
+    def out_of_time(boxed: str) -> list:
+        raise TimeoutException("the alarm went off")
+
+    monkeypatch.setattr(checker, "_parse_box", out_of_time)
+    assert checker.parse_answer("\\frac{14}{3}", 5.0) == []  # not an escaping BaseException

@@ -93,12 +93,17 @@ def parse_answer(answer: str, timeout: float | None) -> list[Any]:
 
     The box is math-verify's first choice; its parse goes through the memo of matches that completions' boxes
     share (:func:`_extract`), so a label and the completions that box it are parsed once. Where the box does
-    not parse, math-verify's ``parse`` of the boxed text decides (its later targets)."""
+    not parse, math-verify's ``parse`` of the boxed text decides (its later targets). A box whose parse runs
+    out of math-verify's time gives ``[]``, as math-verify's ``parse`` does."""
     from math_verify import parse
+    from math_verify.errors import TimeoutException
     from math_verify.utils import timeout as time_limit
 
     boxed = "\\boxed{" + answer + "}"
-    found = time_limit(timeout_seconds=_seconds(timeout))(_parse_box)(boxed)
+    try:
+        found = time_limit(timeout_seconds=_seconds(timeout))(_parse_box)(boxed)
+    except TimeoutException:  # a BaseException: math-verify's alarm went off
+        return []
     return found or parse(boxed, parsing_timeout=_seconds(timeout))
 
 
