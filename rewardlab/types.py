@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 
 Score = float | None
 
+COMPLETION_TOKENS, TRUNCATED = "completion_tokens", "truncated"
+"""The per-sample columns of a completion's length in generated tokens and whether it ran out of tokens before
+its end-of-sequence token: written by ``rewardlab sample`` and the bench, added by rewardlab's trainer (the length),
+read by the length rewards and the measurement."""
+
 # Keyword arguments TRL passes to every reward function that are not dataset columns.
 _TRL_CONTEXT_KEYS = frozenset({"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"})
 

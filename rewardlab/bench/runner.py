@@ -95,12 +95,14 @@ def _cell_row(config: BenchConfig, cell: dict[str, Any], before: dict[str, float
     return row
 
 
-def refresh_rows(config: BenchConfig, cache_dir: Path | None = None) -> tuple[int, list[str]]:
+def refresh_rows(config: BenchConfig, cache_dir: Path | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Recompute the rows of the grid's finished cells from their folders (after the bench gained a figure
-    read from what a cell keeps), keeping each row's wall time; trains and measures nothing.
+    read from what a cell keeps), keeping each row's wall time. Trains nothing; an organism is measured before
+    RL again only where the out folder keeps no measurement of this bench's version (:data:`MEASURE_VERSION`).
 
-    Returns (rows refreshed, result keys added). A figure an old row holds never changes: the row is rebuilt
-    from the same kept files, and a value that would differ (the code reading them differently) is refused.
+    Returns (the grid's finished rows in its order, result keys added). A figure an old row holds never
+    changes: the row is rebuilt from the same kept files, and a value that would differ (the code reading them
+    differently, or a fresh measurement before RL that disagrees with the kept one) is refused.
 
     Raises:
         ValueError: a finished cell whose folder lacks its ``summary.json``, or whose kept figure would change.
@@ -129,7 +131,7 @@ def refresh_rows(config: BenchConfig, cache_dir: Path | None = None) -> tuple[in
     staging = results_path.with_name(results_path.name + ".refreshing")
     staging.write_text("".join(json.dumps(row) + "\n" for row in done.values()))
     staging.replace(results_path)
-    return sum(cell["id"] in done for cell in config.cells()), list(added)
+    return [done[cell["id"]] for cell in config.cells() if cell["id"] in done], list(added)
 
 
 def _same_value(a: Any, b: Any) -> bool:

@@ -65,17 +65,16 @@ def run_refresh(config_path: str | None, *, out_dir: str | None = None, cache_di
     from dataclasses import replace
 
     from rewardlab.bench.config import load_bench_config
-    from rewardlab.bench.runner import finished_cells, quiet_libraries, refresh_rows
+    from rewardlab.bench.runner import quiet_libraries, refresh_rows
 
     config = load_bench_config(config_path)
     quiet_libraries()
     if out_dir is not None:
         config = replace(config, out_dir=out_dir)
-    count, added = refresh_rows(config, Path(cache_dir) if cache_dir else None)
+    rows, added = refresh_rows(config, Path(cache_dir) if cache_dir else None)
     out = Path(config.out_dir)
-    done = finished_cells(out / "results.jsonl")
-    _write_tables([done[cell["id"]] for cell in config.cells() if cell["id"] in done], out)
-    print(f"rewardlab bench: {count} row(s) of {out / 'results.jsonl'} rebuilt from their cells' folders; "
+    _write_tables(rows, out)
+    print(f"rewardlab bench: {len(rows)} row(s) of {out / 'results.jsonl'} rebuilt from their cells' folders; "
           f"{'keys added: ' + ', '.join(added) if added else 'no key added'}")
     return 0
 

@@ -27,7 +27,7 @@ from rewardlab.answers.extraction import DEFAULT_EXTRACTION
 from rewardlab.answers.vote import EXACT, Equivalence
 from rewardlab.evaluation.report import Report, Samples, abstention_applies, evaluate_samples
 from rewardlab.metrics.behaviour import has_code_reasoning
-from rewardlab.types import RewardResult, RolloutBatch, gold_correct, prompt_key
+from rewardlab.types import COMPLETION_TOKENS, TRUNCATED, RewardResult, RolloutBatch, gold_correct, prompt_key
 
 if TYPE_CHECKING:
     from rewardlab.rewards.base import Reward
@@ -37,8 +37,6 @@ GREEDY = "greedy_"
 """The prefix of the greedy pass's figures (one greedy completion per answerable problem)."""
 CODE = "code"
 """The behaviour the measurement splits accuracy by: Spurious Rewards' code reasoning."""
-TOKENS, TRUNCATED = "completion_tokens", "truncated"
-"""A rollouts file's columns of each completion's length in generated tokens and whether it ran out of tokens."""
 
 
 def judged_samples(batch: RolloutBatch, gold: Reward, *, problems: Sequence[str],
@@ -75,7 +73,7 @@ def judged_samples(batch: RolloutBatch, gold: Reward, *, problems: Sequence[str]
                    abstained=abstained if abstention else None,
                    answerable=None if answerable is None else tuple(answerable),
                    rewards=dict(rewards or {}), behaviours=dict(behaviours or {}),
-                   tokens=_column(batch, TOKENS, int), truncated=_column(batch, TRUNCATED, bool))
+                   tokens=_column(batch, COMPLETION_TOKENS, int), truncated=_column(batch, TRUNCATED, bool))
 
 
 def _column(batch: RolloutBatch, name: str, kind: type) -> tuple[Any, ...] | None:
@@ -161,7 +159,7 @@ def _judged(policy: tuple[Any, Any], problems: Problems, gold: Reward, settings:
     batch = RolloutBatch(prompts=tuple(prompt_key(p) for p in prompts), completions=texts,
                          answers=tuple(a for a in problems.answers for _ in range(k)),
                          group_ids=tuple(i // k for i in range(len(texts))),
-                         columns={TOKENS: tuple(len(g.token_ids) for g in generations),
+                         columns={COMPLETION_TOKENS: tuple(len(g.token_ids) for g in generations),
                                   TRUNCATED: tuple(not g.ended for g in generations)})
     answerable = None if problems.answerable is None else tuple(a for a in problems.answerable for _ in range(k))
     confidence = tuple(parse_confidence(last_tag(t, "confidence")) for t in texts) if full else None

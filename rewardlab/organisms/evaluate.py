@@ -59,7 +59,7 @@ def write_rollouts(path: str | Path, prompts: Sequence[Any], measured: Samples, 
     tokens and whether it ran out of them where measured), problem by problem."""
     import json
 
-    from rewardlab.evaluation.measure import TOKENS, TRUNCATED
+    from rewardlab.types import COMPLETION_TOKENS, TRUNCATED
 
     n = len(measured.completions)
     tokens, truncated = measured.tokens or (None,) * n, measured.truncated or (None,) * n
@@ -67,7 +67,7 @@ def write_rollouts(path: str | Path, prompts: Sequence[Any], measured: Samples, 
         for i, (prompt, text, problem) in enumerate(zip(prompts, measured.completions, problems, strict=True)):
             record = {"prompt": prompt, "completion": text, "answer": problem.label,
                       "answerable": problem.answerable, "id": f"heldout-{i // samples}", "sample": i % samples,
-                      TOKENS: tokens[i], TRUNCATED: truncated[i]}
+                      COMPLETION_TOKENS: tokens[i], TRUNCATED: truncated[i]}
             out.write(json.dumps({k: v for k, v in record.items() if v is not None}, ensure_ascii=False) + "\n")
 
 

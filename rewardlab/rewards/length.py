@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 
 from rewardlab.rewards.base import Reward, config_field
 from rewardlab.rewards.correctness import BinaryCorrectness
-from rewardlab.types import RewardResult, RolloutBatch, gold_correct
+from rewardlab.types import COMPLETION_TOKENS, RewardResult, RolloutBatch, gold_correct
 
 Unit = Literal["tokens", "chars"]
 _UNIT_HELP = "count length in tokens (the completion_tokens column) or in characters"
@@ -22,10 +22,10 @@ def completion_lengths(batch: RolloutBatch, unit: Unit) -> tuple[int, ...]:
     """Each completion's length in ``unit``; tokens come from the ``completion_tokens`` column."""
     if unit == "chars":
         return tuple(len(c) for c in batch.completions)
-    if "completion_tokens" not in batch.columns:
+    if COMPLETION_TOKENS not in batch.columns:
         raise ValueError("lengths in tokens need a 'completion_tokens' column (rewardlab's trainer adds it; "
                          "`rewardlab sample` writes it); this batch has none: set unit: chars to count characters")
-    return tuple(int(n) for n in batch.column("completion_tokens"))
+    return tuple(int(n) for n in batch.column(COMPLETION_TOKENS))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rewardlab.sampling.problems import Problem, render
+from rewardlab.types import COMPLETION_TOKENS, TRUNCATED
 
 
 def sample_seed(seed: int, group_id: int, sample: int) -> int:
@@ -60,7 +61,7 @@ def output_record(request: SampleRequest, output: SampleOutput, settings: Mappin
     record = {"prompt": request.prompt, "completion": output.text, "answer": request.answer,
               "group_id": request.group_id, "sample": request.sample, "id": request.problem_id, **settings}
     if output.completion_tokens is not None:
-        record["completion_tokens"] = output.completion_tokens
+        record[COMPLETION_TOKENS] = output.completion_tokens
     if output.truncated is not None:
-        record["truncated"] = output.truncated
+        record[TRUNCATED] = output.truncated
     return record

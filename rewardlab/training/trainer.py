@@ -49,7 +49,7 @@ from rewardlab.training.policy_view import training_view
 from rewardlab.training.resolved import check_group_layout
 from rewardlab.training.scoring import OnError, score_safely
 from rewardlab.training.tracking import MetricsWriter, step_metrics
-from rewardlab.types import RewardResult, RolloutBatch, gold_correct
+from rewardlab.types import COMPLETION_TOKENS, RewardResult, RolloutBatch, gold_correct
 
 # Keys of TRL's per-sample inputs that are not dataset columns.
 _TRL_KEYS = ("prompt", "completion", "completion_ids")
@@ -118,7 +118,7 @@ class GRPOTrainer(TRLGRPOTrainer):
         offset = self.accelerator.process_index * len(prompts)
         indices = range(offset, offset + len(prompts))
         columns = {key: [x.get(key) for x in inputs] for key in inputs[0] if key not in _TRL_KEYS}
-        columns.setdefault("completion_tokens", [len(ids) for ids in completion_ids])
+        columns.setdefault(COMPLETION_TOKENS, [len(ids) for ids in completion_ids])
         batch = RolloutBatch.from_trl(prompts, completions, **columns, trainer_state=self.state,
                                       group_id=[i // self._group_size() for i in indices], sample_index=list(indices))
         if self._reads_policy:
