@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,32 @@ def test_the_command_refuses_a_clip_range_outside_zero_one_before_sampling(capsy
 def test_the_command_names_a_missing_grid(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["clip-bands", "qwen_math_like", "--grid", str(tmp_path / "nope.yaml")]) == 2
     assert f"no such file or folder: {tmp_path / 'nope.yaml'}" in capsys.readouterr().err
+
+
+def test_band_records_give_each_clip_range_the_bands_of_all_tokens_and_of_digits_and_the_style_token() -> None:
+    from rewardlab.organisms.clip_bands import band_records, bands_markdown
+
+    probabilities = [0.999, 0.9, 0.5, 0.96, 0.2]
+    digits = [False, True, True, True, False]
+    wide, narrow = band_records(probabilities, digits, style=[0.6, 0.85, 0.97], epsilons=(0.2, 0.05))
+    assert wide["all_tokens"] == 5 and wide["digits_tokens"] == 3
+    assert (wide["all_saturated"], wide["all_biased"], wide["all_two_sided"]) == (1 / 5, 2 / 5, 2 / 5)
+    assert (wide["digits_biased"], narrow["digits_biased"]) == (2 / 3, 1 / 3)  # 0.9 falls below 1/1.05
+    assert wide["style_in_band"] == 2 / 3 and narrow["style_in_band"] == 1 / 3 and wide["style_max"] == 0.97
+    table = bands_markdown([{**wide, "organism": "o"}, {**narrow, "organism": "o"}])
+    assert "| o | 0.05 | digits of the arithmetic | 3 | 0.000 | 0.333 | 0.667 |" in table
+    assert "| o | 0.2 | 0.833 | 3 | 0.807 | 0.970 | 0.667 |" in table
+
+
+def test_the_command_writes_a_record_per_organism_and_clip_range_with_the_organisms_key(tmp_path: Path) -> None:
+    from rewardlab.bench.config import load_bench_config
+
+    out = tmp_path / "bands.jsonl"
+    assert main(["clip-bands", "qwen_math_like", "llama_like", "--epsilon", "0.2", "--epsilon", "0.05", "-n", "3",
+                 "--samples", "2", "--json", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["organism"], r["epsilon"]) for r in records] == [("qwen_math_like", 0.2), ("qwen_math_like", 0.05),
+                                                                ("llama_like", 0.2), ("llama_like", 0.05)]
+    grid = load_bench_config(None)
+    assert all(r["organism_key"] == grid.organism(r["organism"]).key() and r["grid"] is None for r in records)
+    assert all(r["style_prompts"] == 3 and r["all_tokens"] > r["digits_tokens"] > 0 for r in records)

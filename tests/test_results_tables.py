@@ -251,3 +251,42 @@ def test_a_marker_without_its_end_is_refused(tmp_path: Path) -> None:
     root = _repo(tmp_path, MARKDOWN.replace("<!-- /results -->\n\nProse", "\nProse"))
     with pytest.raises(SystemExit, match="needs its own '<!-- /results -->'"):
         results_tables.main(["--root", str(root), "--check"])
+
+
+def _band_record(organism: str, key: str, epsilon: float) -> dict:
+    return {"organism": organism, "organism_key": key, "grid": None, "problems": 4, "samples": 2,
+            "temperature": 1.0, "epsilon": epsilon, "style_prompts": 4, "style_mean": 0.6, "style_max": 0.7,
+            "style_in_band": 0.0, "all_tokens": 100, "all_saturated": 0.8, "all_biased": 0.05, "all_two_sided": 0.15,
+            "digits_tokens": 20, "digits_saturated": 0.5, "digits_biased": 0.2, "digits_two_sided": 0.3}
+
+
+def test_clip_bands_records_are_imported_with_their_command_and_tabled_until_their_organism_changes(
+        tmp_path: Path) -> None:
+    (tmp_path / "docs" / "results").mkdir(parents=True)
+    (tmp_path / "docs" / "results.md").write_text("<!-- results: clip-bands bands -->\n<!-- /results -->\n")
+    key = load_bench_config(None).organism("qwen_math_like").key()
+    measured = tmp_path / "bands.jsonl"
+    measured.write_text("".join(json.dumps(_band_record("qwen_math_like", key, e)) + "\n" for e in (0.2, 0.05)))
+    assert results_tables.main(["--root", str(tmp_path), "--import", "clip-bands", str(measured), "--commit",
+                                "feedbeef" * 5, "--date", "2026-12-07"]) == 0
+    source = json.loads((tmp_path / "docs" / "results" / "clip-bands.source.json").read_text())
+    assert source["command"] == "rewardlab clip-bands qwen_math_like --epsilon 0.2 --epsilon 0.05 -n 4 --samples 2"
+    assert results_tables.main(["--root", str(tmp_path)]) == 0
+    text = (tmp_path / "docs" / "results.md").read_text()
+    assert "| qwen_math_like | 0.05 | digits of the arithmetic | 20 | 0.500 | 0.200 | 0.300 |\n" in text
+    assert "| qwen_math_like | 0.2 | 0.833 | 4 | 0.600 | 0.700 | 0.000 |\n" in text
+    assert "Not yet rerun" not in text and "(`rewardlab clip-bands qwen_math_like --epsilon 0.2" in text
+    # the organism measured is no longer the one the code defines: the table says so
+    stale = tmp_path / "docs" / "results" / "clip-bands.jsonl"
+    stale.write_text("".join(json.dumps(_band_record("qwen_math_like", "0" * 16, e)) + "\n" for e in (0.2, 0.05)))
+    assert results_tables.main(["--root", str(tmp_path)]) == 0
+    text = (tmp_path / "docs" / "results.md").read_text()
+    assert "*Not yet rerun: qwen_math_like were measured with code feedbee (2026-12-07)" in text
+
+
+def test_importing_a_file_that_is_not_clip_bands_records_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "docs" / "results").mkdir(parents=True)
+    other = tmp_path / "rows.jsonl"
+    other.write_text(json.dumps({"id": "x", "accuracy_after": 0.5}) + "\n")
+    with pytest.raises(SystemExit, match="holds no records of `rewardlab clip-bands"):
+        results_tables.main(["--root", str(tmp_path), "--import", "clip-bands", str(other)])

@@ -1,55 +1,66 @@
 """``rewardlab clip-bands``: where an organism's sampled tokens sit relative to PPO's clip.
 
-The measurement is :mod:`rewardlab.organisms.clip_bands`; this command picks the organism (a built-in
-one or a variant of a bench grid), samples it as the grid's cells do and prints the bands.
+The measurement is :mod:`rewardlab.organisms.clip_bands`; this command picks the organisms (built-in ones or
+variants of a bench grid), samples each as the grid's cells do, prints the bands and, with ``--json``, writes
+one record per organism and clip range (with the organism's config key, so a table made from them can tell when
+the code defines the organism differently).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from rewardlab.registry import ConfigError, suggest
 
 
-def run_clip_bands(organism: str, *, grid_path: str | None = None, epsilons: Sequence[float] = (0.2,),
-                   n: int = 200, samples: int = 8) -> int:
-    """Print the clip bands of ``organism``'s sampled tokens (all tokens, and the digits of its arithmetic)."""
+def run_clip_bands(organisms: Sequence[str], *, grid_path: str | None = None, epsilons: Sequence[float] = (0.2,),
+                   n: int = 200, samples: int = 8, json_path: str | None = None) -> int:
+    """Print the clip bands of each organism's sampled tokens (all tokens, and the digits of its arithmetic)."""
     from rewardlab.bench.config import load_bench_config
     from rewardlab.organisms.pretrain import ORGANISMS
 
     grid = load_bench_config(grid_path)
     known = [*ORGANISMS, *(variant.name for variant in grid.organism_variants)]
-    if organism not in known:
-        raise ConfigError(f"unknown organism {organism!r}; {suggest(organism, known)}available: {', '.join(known)}"
-                          f"{'' if grid_path else ' (or a variant of a grid given with --grid)'}")
+    for organism in organisms:
+        if organism not in known:
+            raise ConfigError(f"unknown organism {organism!r}; {suggest(organism, known)}available: "
+                              f"{', '.join(known)}{'' if grid_path else ' (or a variant of a grid given with --grid)'}")
+    records = [{**record, "grid": grid_path} for organism in organisms
+               for record in _measure(grid, organism, epsilons, n, samples)]
+    for r in records:
+        floor = 1 / (1 + r["epsilon"])
+        print(f"{r['organism']} ε={r['epsilon']} style token (P of 'p' for python: first, {r['style_prompts']} "
+              f"prompts): mean {r['style_mean']:.3f}, max {r['style_max']:.3f}, share ≥ {floor:.3f}: "
+              f"{r['style_in_band']:.3f}")
+        for label, name in (("all", "all tokens"), ("digits", "digit tokens")):
+            print(f"{r['organism']} ε={r['epsilon']} {name} (n={r[label + '_tokens']}): π ≥ 0.99: "
+                  f"{r[label + '_saturated']:.3f}  biased [{floor:.3f}, 0.99): {r[label + '_biased']:.3f}  "
+                  f"two-sided: {r[label + '_two_sided']:.3f}")
+    if json_path is not None:
+        Path(json_path).write_text("".join(json.dumps(record) + "\n" for record in records))
+        print(f"records: {json_path}")
+    return 0
 
-    from rewardlab.organisms.clip_bands import (
-        SATURATED,
-        band_shares,
-        first_token_probabilities,
-        sampled_token_probabilities,
-    )
+
+def _measure(grid: Any, organism: str, epsilons: Sequence[float], n: int, samples: int) -> list[dict[str, Any]]:
+    from rewardlab.organisms.clip_bands import band_records, first_token_probabilities, sampled_token_probabilities
     from rewardlab.organisms.evaluate import heldout_problems
     from rewardlab.organisms.pretrain import load_organism
     from rewardlab.organisms.shipped import organism_folder
 
-    model, tokenizer = load_organism(organism_folder(grid.organism(organism), use_shipped=grid.pretrain == "shipped"))
+    config = grid.organism(organism)
+    model, tokenizer = load_organism(organism_folder(config, use_shipped=grid.pretrain == "shipped"))
     model.eval()
     # The grid's held-out problems and sampling settings, as its cells meet them.
     prompts, _ = heldout_problems(n, unanswerable_share=grid.unanswerable_share)
+    temperature = grid.trl_value("temperature")
     probabilities, digits = sampled_token_probabilities(model, tokenizer, prompts, samples=samples,
-                                                        temperature=grid.trl_value("temperature"),
+                                                        temperature=temperature,
                                                         max_new_tokens=grid.trl_value("max_completion_length"))
-    digit_probabilities = [p for p, d in zip(probabilities, digits, strict=True) if d]
-    style = first_token_probabilities(model, tokenizer, prompts, "p", temperature=grid.trl_value("temperature"))
-    for epsilon in epsilons:
-        floor = 1 / (1 + epsilon)
-        inside = sum(p >= floor for p in style) / len(style)
-        print(f"{organism} ε={epsilon} style token (P of 'p' for python: first, {len(style)} prompts): "
-              f"mean {sum(style) / len(style):.3f}, max {max(style):.3f}, share ≥ {floor:.3f}: {inside:.3f}")
-        for label, values in (("all tokens", probabilities), ("digit tokens", digit_probabilities)):
-            shares = band_shares(values, epsilon)
-            print(f"{organism} ε={epsilon} {label} (n={len(values)}): π ≥ {SATURATED}: {shares['saturated']:.3f}"
-                  f"  biased [{floor:.3f}, {SATURATED}): {shares['biased']:.3f}"
-                  f"  two-sided: {shares['two_sided']:.3f}")
-    return 0
+    style = first_token_probabilities(model, tokenizer, prompts, "p", temperature=temperature)
+    head = {"organism": organism, "organism_key": config.key(), "problems": n, "samples": samples,
+            "temperature": temperature}
+    return [{**head, **record} for record in band_records(probabilities, digits, style, epsilons)]

@@ -141,13 +141,15 @@ def _parser() -> argparse.ArgumentParser:
                     "its sampled tokens (all, and the digits of its arithmetic) by old probability π: saturated "
                     "(π ≥ 0.99), pushed up by the clipping bias (1/(1+ε) ≤ π < 0.99) and clipped both ways; and "
                     "the probability of the style token that starts a trace. Pretrains the organism (cached).")
-    clip_bands.add_argument("organism", help="a built-in organism, or a variant defined by --grid")
+    clip_bands.add_argument("organism", nargs="+", help="built-in organisms, or variants defined by --grid")
     clip_bands.add_argument("--grid", help="a bench grid whose organism_variants and sampling settings to use "
                                            "(default: the embedded default grid)")
     clip_bands.add_argument("--epsilon", type=_clip_range, action="append", metavar="E",
                             help="clip range ε; repeat for several (default 0.2)")
     clip_bands.add_argument("-n", type=_positive_int, default=200, help="held-out problems")
     clip_bands.add_argument("--samples", type=_positive_int, default=8, help="completions per problem")
+    clip_bands.add_argument("--json", metavar="PATH", help="also write one JSON record per organism and clip range "
+                                                           "(what scripts/results_tables.py tables)")
 
     sample = command("sample", "sample a model (local, an OpenAI-compatible endpoint, or vLLM) into a rollouts file",
                      description="Sample K completions of each problem into a JSONL file that 'rewardlab score' "
@@ -235,7 +237,7 @@ def _run(args: argparse.Namespace) -> int:
         from rewardlab.cli.clip_bands import run_clip_bands
 
         return run_clip_bands(args.organism, grid_path=args.grid, epsilons=args.epsilon or (0.2,), n=args.n,
-                              samples=args.samples)
+                              samples=args.samples, json_path=args.json)
     if args.command == "sample":
         from rewardlab.cli.sample import run_sample
 

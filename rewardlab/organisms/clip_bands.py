@@ -9,8 +9,10 @@ confident. A token with π ≥ ``saturated`` (0.99) has almost nothing left to g
 clipped on both sides. So the bias can only sharpen tokens with π in [1/(1+ε), saturated).
 
 :func:`band_shares` is the pure measurement; :func:`sampled_token_probabilities` samples a policy's
-completions and returns π_old of every sampled token. ``rewardlab clip-bands ORGANISM`` prints the
-bands of an organism (:mod:`rewardlab.cli.clip_bands`).
+completions and returns π_old of every sampled token; :func:`band_records` gathers one organism's figures per
+clip range and :func:`bands_markdown` tables them. ``rewardlab clip-bands ORGANISM`` prints the bands of an
+organism (:mod:`rewardlab.cli.clip_bands`) and, with ``--json``, keeps the records that
+``scripts/results_tables.py`` tables in docs/results.md.
 """
 
 from __future__ import annotations
@@ -68,3 +70,38 @@ def first_token_probabilities(model: Any, tokenizer: Any, prompts: Sequence[str]
     with torch.no_grad():
         logits = model(**encoded).logits[:, -1].float() / temperature
     return torch.softmax(logits, dim=-1)[:, tokenizer.convert_tokens_to_ids(token)].tolist()
+
+
+def band_records(probabilities: Sequence[float], digits: Sequence[bool], style: Sequence[float],
+                 epsilons: Sequence[float]) -> list[dict[str, Any]]:
+    """One record per clip range ε: the bands of all sampled tokens and of the digits among them, and the
+    style token's probability over the prompts (mean, max, share at or above 1/(1+ε))."""
+    digit_probabilities = [p for p, d in zip(probabilities, digits, strict=True) if d]
+    records = []
+    for epsilon in epsilons:
+        floor = 1 / (1 + epsilon)
+        record: dict[str, Any] = {"epsilon": epsilon, "style_prompts": len(style),
+                                  "style_mean": sum(style) / len(style), "style_max": max(style),
+                                  "style_in_band": sum(p >= floor for p in style) / len(style)}
+        for label, values in (("all", probabilities), ("digits", digit_probabilities)):
+            record[f"{label}_tokens"] = len(values)
+            record.update({f"{label}_{band}": share for band, share in band_shares(values, epsilon).items()})
+        records.append(record)
+    return records
+
+
+def bands_markdown(records: Sequence[dict[str, Any]]) -> str:
+    """Two tables of :func:`band_records` rows (each with its ``organism``): the bands by token set, then the
+    style token's probability against the band's floor."""
+    lines = ["| organism | ε | tokens | count | π ≥ 0.99 (nothing left to gain) | 1/(1+ε) ≤ π < 0.99 (pushed up by "
+             "the bias) | π < 1/(1+ε) (clipped both ways) |", "|---|---|---|---|---|---|---|"]
+    for record in records:
+        for label, name in (("all", "all"), ("digits", "digits of the arithmetic")):
+            lines.append(f"| {record['organism']} | {record['epsilon']} | {name} | {record[label + '_tokens']:,} | "
+                         f"{record[label + '_saturated']:.3f} | {record[label + '_biased']:.3f} | "
+                         f"{record[label + '_two_sided']:.3f} |")
+    lines += ["", "| organism | ε | 1/(1+ε) | prompts | P(style token) mean | max | share of prompts with P ≥ "
+              "1/(1+ε) |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['organism']} | {r['epsilon']} | {1 / (1 + r['epsilon']):.3f} | {r['style_prompts']} | "
+              f"{r['style_mean']:.3f} | {r['style_max']:.3f} | {r['style_in_band']:.3f} |" for r in records]
+    return "\n".join(lines) + "\n"
