@@ -290,3 +290,23 @@ def test_importing_a_file_that_is_not_clip_bands_records_is_refused(tmp_path: Pa
     other.write_text(json.dumps({"id": "x", "accuracy_after": 0.5}) + "\n")
     with pytest.raises(SystemExit, match="holds no records of `rewardlab clip-bands"):
         results_tables.main(["--root", str(tmp_path), "--import", "clip-bands", str(other)])
+
+
+def test_a_shares_block_gives_each_phases_mean_and_range_and_the_scoring_share_by_reward(tmp_path: Path) -> None:
+    root = _repo(tmp_path, "<!-- results: tiny shares -->\n<!-- /results -->\n")
+    rows_path = root / "docs" / "results" / "tiny.jsonl"
+    rows = results_tables.read_rows(rows_path)
+    for row, (generation, update, tracking, scoring) in zip(rows, [(0.5, 0.4, 0.06, 0.04), (0.6, 0.3, 0.08, 0.02),
+                                                                   (0.4, 0.5, 0.1, 0.0)], strict=True):
+        row.update(generation_share=generation, update_share=update, tracking_share=tracking, scoring_share=scoring)
+    rows[2]["reward"] = "format"
+    rows_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert results_tables.main(["--root", str(root)]) == 0
+    text = (root / "docs" / "results.md").read_text()
+    assert "| phase | mean share over 3 cells | range over cells |\n" in text
+    assert "| generation | 50.0% | 40.0%–60.0% |\n| update | 40.0% | 30.0%–50.0% |\n" in text
+    assert "| format | 1 | 0.00% | 0.00%–0.00% |\n| random | 2 | 3.00% | 2.00%–4.00% |\n" in text
+    del rows[0]["update_share"]  # a row without the shares would make a mean over fewer cells than it says
+    rows_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match="1 row\\(s\\) record no phase shares"):
+        results_tables.main(["--root", str(root)])

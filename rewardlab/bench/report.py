@@ -100,6 +100,29 @@ def events_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+PHASES = ("generation", "update", "tracking", "scoring")  # GRPOTrainer.phase_seconds, as rows' `PHASE_share`
+
+
+def shares_table(rows: list[dict[str, Any]]) -> str:
+    """Where the training steps' time went (the rows' ``*_share``), over the cells (Markdown): each phase's mean
+    share and range, then the scoring share by reward. Rows without the shares are refused."""
+    missing = [row["id"] for row in rows if any(f"{phase}_share" not in row for phase in PHASES)]
+    if missing:
+        raise ValueError(f"{len(missing)} row(s) record no phase shares (e.g. {missing[0]}); rerun those cells")
+    lines = [f"| phase | mean share over {len(rows)} cells | range over cells |", "|---|---|---|"]
+    for phase in PHASES:
+        values = [row[f"{phase}_share"] for row in rows]
+        lines.append(f"| {phase} | {statistics.mean(values):.1%} | {min(values):.1%}–{max(values):.1%} |")
+    by_reward: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        by_reward[row["reward"]].append(row["scoring_share"])
+    ranked = sorted(by_reward.items(), key=lambda item: statistics.mean(item[1]))
+    lines += ["", "| reward | cells | scoring share, mean | range |", "|---|---|---|---|"]
+    lines += [f"| {reward} | {len(values)} | {statistics.mean(values):.2%} | {min(values):.2%}–{max(values):.2%} |"
+              for reward, values in ranked]
+    return "\n".join(lines) + "\n"
+
+
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
     fields = list(dict.fromkeys(k for row in rows for k in row))
     with path.open("w", newline="") as handle:
