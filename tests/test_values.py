@@ -62,3 +62,63 @@ def test_a_label_whose_box_parse_runs_out_of_time_gives_no_parse_as_math_verify_
 
     monkeypatch.setattr(checker, "_parse_box", out_of_time)
     assert checker.parse_answer("\\frac{14}{3}", 5.0) == []  # not an escaping BaseException
+
+
+@pytest.mark.parametrize(("gold", "answer"), [
+    ("\\sin^2 x + \\cos^2 x", "1"), ("x^2 - 1", "(x-1)(x+1)"), ("\\frac{n(n+1)}{2}", "\\frac{n^2+n}{2}"),
+    ("\\sqrt{x^2}", "|x|"), ("e^{\\ln x}", "x"), ("x + 0.1", "x + 0.1000000001"), ("f(x)", "f(x)"),
+    ("\\int_0^1 x\\,dx", "\\frac12"), ("2^{x+1}", "2 \\cdot 2^x"),
+])
+def test_expressions_a_point_cannot_tell_apart_are_left_to_simplify(gold: str, answer: str) -> None:
+    from rewardlab.answers.values import differ_at_a_point, probed_symbolic_eq
+
+    assert not any(differ_at_a_point(g, a) for g in boxed(gold) for a in boxed(answer))
+    with probed_symbolic_eq():
+        probed = verify(boxed(gold), boxed(answer))
+    assert probed == verify(boxed(gold), boxed(answer))
+
+
+@pytest.mark.parametrize(("gold", "answer"), [
+    ("x^2 + 1", "x^2 - 1"), ("\\frac{n(n+1)}{2}", "n^2"), ("2\\pi r", "\\pi r^2"), ("\\sin x", "\\cos x"),
+    ("x^5 - x^4 + x^3 - x^2 + x - 1", "x^5 - x^4 + x^3 - x^2 + x + 1"),
+])
+def test_expressions_that_differ_at_a_point_are_wrong_as_verify_says_without_simplify(gold: str, answer: str) -> None:
+    from rewardlab.answers.values import differ_at_a_point, probed_symbolic_eq
+
+    assert any(differ_at_a_point(g, a) for g in boxed(gold) for a in boxed(answer))
+    with probed_symbolic_eq():
+        assert not verify(boxed(gold), boxed(answer))
+    assert not verify(boxed(gold), boxed(answer))
+
+
+def test_the_probe_is_math_verifys_own_comparison_again_after_the_block() -> None:
+    from math_verify import grader
+
+    from rewardlab.answers.values import probed_symbolic_eq
+
+    original = grader.sympy_symbolic_eq
+    with pytest.raises(RuntimeError), probed_symbolic_eq():
+        assert grader.sympy_symbolic_eq is not original
+        raise RuntimeError("an alarm inside verify")
+    assert grader.sympy_symbolic_eq is original
+
+
+@pytest.mark.slow
+def test_on_pairs_of_math500_labels_in_symbols_the_probe_changes_no_verdict_of_verify() -> None:
+    from sympy import Expr
+
+    from rewardlab.answers.values import differ_at_a_point, probed_symbolic_eq
+
+    golds = [g for g in dict.fromkeys(load_math_dataset("math500")["answer"])
+             if any(getattr(form, "free_symbols", None) for form in boxed(g))]
+    parsed = {g: boxed(g) for g in golds}
+    rng = random.Random(0)
+    # pairs of labels in symbols, and each label against itself rewritten by sympy (equal, differently written)
+    pairs = [(parsed[g], parsed[a]) for g, a in (rng.sample(golds, 2) for _ in range(400))]
+    pairs += [(parsed[g], [form.expand() if isinstance(form, Expr) else form for form in parsed[g]]) for g in golds]
+    decided = sum(any(differ_at_a_point(g, a) for g in gold for a in answer) for gold, answer in pairs)
+    assert decided > len(pairs) / 4  # the probe spares simplify on many of them
+    with probed_symbolic_eq():
+        probed = [verify(gold, answer) for gold, answer in pairs]
+    assert probed == [verify(gold, answer) for gold, answer in pairs]
+    assert sum(probed) >= len(golds) // 2  # the rewritten labels: equal forms the probe must not reject

@@ -24,7 +24,6 @@ Rewards do not build checkers: they share one per process and setting (:mod:`rew
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 import threading
@@ -47,7 +46,7 @@ from rewardlab.answers.extraction import (
 )
 from rewardlab.answers.memo import remember_in_worker
 from rewardlab.answers.pool import SKIPPED, TIMED_OUT, DeadlinePool
-from rewardlab.answers.values import values_differ
+from rewardlab.answers.values import probed_symbolic_eq, values_differ
 from rewardlab.answers.vote import Equivalence
 
 CORRECT, WRONG, BAD_REFERENCE = 1, 0, -1
@@ -194,7 +193,8 @@ def _parse_reference(reference: str, timeout: float | None) -> list[Any] | None:
 def _verified(gold: list[Any], parsed: list[Any], timeout: float | None) -> bool:
     """math-verify's ``verify(gold, parsed)``, skipped where its answer is known to be false: two plain numbers
     whose values differ (:func:`~rewardlab.answers.values.values_differ`, under the same alarm; a check that runs out
-    of time leaves the question to ``verify``)."""
+    of time leaves the question to ``verify``); and within ``verify``, ``simplify`` skipped for expressions in
+    symbols that differ at a point (:func:`~rewardlab.answers.values.probed_symbolic_eq`)."""
     from math_verify import verify
     from math_verify.errors import TimeoutException
     from math_verify.utils import timeout as time_limit
@@ -204,7 +204,8 @@ def _verified(gold: list[Any], parsed: list[Any], timeout: float | None) -> bool
             return False
     except TimeoutException:  # a BaseException: math-verify's alarm went off
         pass
-    return verify(gold, parsed, timeout_seconds=_seconds(timeout))
+    with probed_symbolic_eq():
+        return verify(gold, parsed, timeout_seconds=_seconds(timeout))
 
 
 def verify_pair(answer: str | None, reference: str, timeout: float | None = 5.0) -> int:
@@ -865,8 +866,10 @@ class AnswerChecker:
             self._pool = None
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        try:  # noqa: SIM105  (contextlib may already be torn down when this runs at interpreter exit)
             self.close()
+        except Exception:
+            pass
 
     def __getstate__(self) -> dict[str, Any]:
         return {"timeout": self.timeout, "workers": self.workers, "cache_size": self.cache_size}

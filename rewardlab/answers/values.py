@@ -1,4 +1,4 @@
-"""A verdict math-verify would reach, reached without ``simplify``: two numbers whose values differ.
+"""Verdicts math-verify would reach, reached without ``simplify``: values that differ.
 
 math-verify's ``verify`` compares every (gold, prediction) pair of parsed forms. For two sympy numbers it tries,
 in order, structural equality, a numeric comparison (rounded to ``float_rounding`` = 6 decimals when one side
@@ -13,12 +13,23 @@ Anything else is left to math-verify: relations, sets, tuples, intervals, matric
 compares ``9\\%`` with ``9`` by their integers), strings, infinities, NaN, complex values, and a number that does not
 evaluate. ``tests/test_values.py`` checks on pairs of MATH-500 labels that every pair it calls different is one
 ``verify`` rejects.
+
+Expressions in symbols (``x^2+1`` against ``n(n+1)/2``) reach math-verify's last resort too, after its structural,
+relational, set and numeric comparisons: ``sympy_symbolic_eq``, true when ``simplify(a - b)`` is zero. A
+simplification keeps an expression's value wherever it is defined, so if ``a - b`` is clearly nonzero at one
+point where the symbols may lie (real numbers: the parser's symbols are real and finite), ``simplify`` cannot make
+it zero. :func:`probed_symbolic_eq` runs math-verify's ``verify`` unchanged except that this last resort first
+evaluates ``a - b`` at one rational point and answers false there when the difference is clearly nonzero; anything
+it cannot evaluate (an undefined or non-elementary function, a symbol with other assumptions, a singular point, a
+complex or small value) goes to ``simplify`` as before.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 ABSOLUTE = 2e-6
@@ -59,3 +70,60 @@ def values_differ(gold: Sequence[Any], parsed: Sequence[Any]) -> bool:
                 return False
             decided_by_value = True
     return decided_by_value
+
+
+# The assumptions of the symbols math-verify's LaTeX parser makes (real and finite): a real point satisfies them.
+_REAL_SYMBOL = {"commutative": True, "complex": True, "extended_real": True, "finite": True, "hermitian": True,
+                "imaginary": False, "infinite": False, "real": True}
+_ELEMENTARY = "sympy.functions.elementary"
+# Generic irrational-looking rationals, one per symbol: no small integer, zero or simple fraction a formula
+# might single out.
+_POINT = ("1379/1000", "2113/1000", "3571/10000", "4231/1000", "5779/10000", "6397/1000", "7127/10000", "8263/1000")
+
+
+def differ_at_a_point(a: Any, b: Any) -> bool:
+    """Whether ``a - b``, two sympy expressions in real symbols and elementary functions, is clearly nonzero at a
+    rational point (so no simplification makes it zero). ``False`` means "not shown": ask ``simplify``."""
+    from sympy import Expr, Function, Rational
+
+    if not (isinstance(a, Expr) and isinstance(b, Expr)):
+        return False
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not symbols or len(symbols) > len(_POINT) or any(s.assumptions0 != _REAL_SYMBOL for s in symbols):
+        return False
+    if any(not (type(f).__module__ or "").startswith(_ELEMENTARY) for f in a.atoms(Function) | b.atoms(Function)):
+        return False
+    point = {s: Rational(v) for s, v in zip(symbols, _POINT, strict=False)}
+    values = []
+    for expr in (a, b):
+        try:
+            value = complex(expr.subs(point).evalf(DIGITS))
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+        if value.imag != 0 or not math.isfinite(value.real):
+            return False
+        values.append(value.real)
+    x, y = values
+    return abs(x - y) > max(ABSOLUTE, RELATIVE * max(abs(x), abs(y)))
+
+
+def _probed(symbolic_eq: Callable[[Any, Any], bool], a: Any, b: Any) -> bool:
+    try:
+        differ = differ_at_a_point(a, b)
+    except Exception:  # sympy failing on an odd expression: not shown, so simplify decides
+        differ = False
+    return False if differ else symbolic_eq(a, b)
+
+
+@contextlib.contextmanager
+def probed_symbolic_eq() -> Iterator[None]:
+    """Within the block, math-verify's ``sympy_symbolic_eq`` answers false without ``simplify`` where
+    :func:`differ_at_a_point` shows the two sides differ (its own answer there); restored on leaving."""
+    from math_verify import grader
+
+    original = grader.sympy_symbolic_eq
+    grader.sympy_symbolic_eq = functools.partial(_probed, original)
+    try:
+        yield
+    finally:
+        grader.sympy_symbolic_eq = original
