@@ -22,6 +22,7 @@ speed-up, twice:
   the held-back half: the state of a scorer in a training run after its first step.
 
     python benchmarks/bench_binary_scoring.py                 # cold: groups of 8 and of 16; then steady
+    python benchmarks/bench_binary_scoring.py --steady --repeat 8   # steady 8 times, each in a fresh interpreter
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -162,6 +164,20 @@ def compare(golds: list[str], per_problem: int, workers: int) -> float:
     return _report(fast, slow, t_fast, t_slow, workers, cpu, cpu_slow)
 
 
+def repeat_steady(data: str | None, workers: int, times: int) -> None:
+    """The steady measurement ``times`` times, each in a fresh interpreter; every speed-up, the median and range."""
+    ratios = []
+    for run in range(1, times + 1):
+        print(f"\n[steady run {run}/{times}] load average {os.getloadavg()[0]:.2f}", flush=True)
+        out = subprocess.run([sys.executable, __file__, *(["--data", data] if data else []), "--workers",
+                              str(workers), "--steady"], check=True, capture_output=True, text=True).stdout
+        print(out.strip())
+        ratios.append(float(out.split("speed-up: ", 1)[1].split("x", 1)[0]))
+    print(f"\nsteady speed-ups over {times} runs: {', '.join(f'{r:.2f}x' for r in ratios)}; median "
+          f"{statistics.median(ratios):.2f}x, range {min(ratios):.2f}-{max(ratios):.2f}x; "
+          f"{sum(r >= 4 for r in ratios)} of {times} at 4x or more")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None,
@@ -170,8 +186,14 @@ def main() -> None:
                         help="group sizes to measure (16 is Spurious Rewards' n_samples_per_prompt)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--steady", action="store_true", help="only the steady-state measurement (in this process)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="with --steady: run it this many times, each in a fresh interpreter, and print every "
+                             "speed-up with their median and range (the ratio swings between runs on one machine)")
     args = parser.parse_args()
     golds = list(load_math_dataset("math500", args.data)["answer"])
+    if args.steady and args.repeat > 1:
+        repeat_steady(args.data, args.workers, args.repeat)
+        return
     if args.steady:
         steady(golds, args.workers)
         return

@@ -98,7 +98,11 @@ def test_the_probe_is_math_verifys_own_comparison_again_after_the_block() -> Non
 
     original = grader.sympy_symbolic_eq
     with pytest.raises(RuntimeError), probed_symbolic_eq():
-        assert grader.sympy_symbolic_eq is not original
+        probed = grader.sympy_symbolic_eq
+        assert probed is not original
+        with probed_symbolic_eq():  # nested: the probe is not wrapped twice
+            assert grader.sympy_symbolic_eq is probed
+        assert grader.sympy_symbolic_eq is probed
         raise RuntimeError("an alarm inside verify")
     assert grader.sympy_symbolic_eq is original
 
