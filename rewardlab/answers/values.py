@@ -97,7 +97,7 @@ def differ_at_a_point(a: Any, b: Any) -> bool:
     values = []
     for expr in (a, b):
         try:
-            value = complex(expr.subs(point).evalf(DIGITS))
+            value = complex(expr.evalf(DIGITS, subs=point))  # floating: x^{10^9} stays cheap
         except (TypeError, ValueError, ArithmeticError):
             return False
         if value.imag != 0 or not math.isfinite(value.real):
