@@ -1,9 +1,9 @@
 """``rewardlab clip-bands``: where an organism's sampled tokens sit relative to PPO's clip.
 
 The measurement is :mod:`rewardlab.organisms.clip_bands`; this command picks the organisms (built-in ones or
-variants of a bench grid), samples each as the grid's cells do, prints the bands and, with ``--json``, writes
-one record per organism and clip range (with the organism's config key, so a table made from them can tell when
-the code defines the organism differently).
+variants of a bench grid), samples each as the grid's cells do, prints the bands (the tables docs/results.md
+shows) and, with ``--json``, writes one record per organism and clip range (with the organism's config key, so
+a table made from them can tell when the code defines the organism differently).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ def run_clip_bands(organisms: Sequence[str], *, grid_path: str | None = None, ep
                    n: int = 200, samples: int = 8, json_path: str | None = None) -> int:
     """Print the clip bands of each organism's sampled tokens (all tokens, and the digits of its arithmetic)."""
     from rewardlab.bench.config import load_bench_config
+    from rewardlab.organisms.clip_bands import bands_markdown
     from rewardlab.organisms.pretrain import ORGANISMS
 
     grid = load_bench_config(grid_path)
@@ -30,15 +31,7 @@ def run_clip_bands(organisms: Sequence[str], *, grid_path: str | None = None, ep
                               f"{', '.join(known)}{'' if grid_path else ' (or a variant of a grid given with --grid)'}")
     records = [{**record, "grid": grid_path} for organism in organisms
                for record in _measure(grid, organism, epsilons, n, samples)]
-    for r in records:
-        floor = 1 / (1 + r["epsilon"])
-        print(f"{r['organism']} ε={r['epsilon']} style token (P of 'p' for python: first, {r['style_prompts']} "
-              f"prompts): mean {r['style_mean']:.3f}, max {r['style_max']:.3f}, share ≥ {floor:.3f}: "
-              f"{r['style_in_band']:.3f}")
-        for label, name in (("all", "all tokens"), ("digits", "digit tokens")):
-            print(f"{r['organism']} ε={r['epsilon']} {name} (n={r[label + '_tokens']}): π ≥ 0.99: "
-                  f"{r[label + '_saturated']:.3f}  biased [{floor:.3f}, 0.99): {r[label + '_biased']:.3f}  "
-                  f"two-sided: {r[label + '_two_sided']:.3f}")
+    print(bands_markdown(records), end="")
     if json_path is not None:
         Path(json_path).write_text("".join(json.dumps(record) + "\n" for record in records))
         print(f"records: {json_path}")
