@@ -25,6 +25,10 @@ its end-of-sequence token: written by ``rewardlab sample`` and the bench, added 
 read by the length rewards and the measurement."""
 
 # Keyword arguments TRL passes to every reward function that are not dataset columns.
+PHASES = ("generation", "scoring", "tracking", "update")
+"""The phases a training step's time is split into (:mod:`rewardlab.training.phases`); bench rows carry each one's
+share as ``PHASE_share``."""
+
 _TRL_CONTEXT_KEYS = frozenset({"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"})
 
 

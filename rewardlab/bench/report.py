@@ -13,6 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from rewardlab.types import PHASES
+
 _GROUP_KEYS = ("organism", "reward", "advantage", "clipping")
 _PASS_AT = 5  # position of the pass@k columns in _MARKDOWN (after "trace after")
 
@@ -100,18 +102,15 @@ def events_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-PHASES = ("generation", "update", "tracking", "scoring")  # GRPOTrainer.phase_seconds, as rows' `PHASE_share`
-
-
 def shares_table(rows: list[dict[str, Any]]) -> str:
     """Where the training steps' time went (the rows' ``*_share``), over the cells (Markdown): each phase's mean
-    share and range, then the scoring share by reward. Rows without the shares are refused."""
+    share and range, largest first, then the scoring share by reward. Rows without the shares are refused."""
     missing = [row["id"] for row in rows if any(f"{phase}_share" not in row for phase in PHASES)]
     if missing:
         raise ValueError(f"{len(missing)} row(s) record no phase shares (e.g. {missing[0]}); rerun those cells")
     lines = [f"| phase | mean share over {len(rows)} cells | range over cells |", "|---|---|---|"]
-    for phase in PHASES:
-        values = [row[f"{phase}_share"] for row in rows]
+    by_phase = {phase: [row[f"{phase}_share"] for row in rows] for phase in PHASES}
+    for phase, values in sorted(by_phase.items(), key=lambda item: -statistics.mean(item[1])):
         lines.append(f"| {phase} | {statistics.mean(values):.1%} | {min(values):.1%}–{max(values):.1%} |")
     by_reward: dict[str, list[float]] = defaultdict(list)
     for row in rows:

@@ -17,7 +17,8 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-PHASES = ("generation", "scoring", "tracking", "update")
+from rewardlab.types import PHASES
+
 _ROLLOUT = PHASES[:-1]
 
 
